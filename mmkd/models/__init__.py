@@ -1,0 +1,5 @@
+# Copyright (c) mmkd contributors. All rights reserved.
+from .algorithms import *  # noqa: F401,F403
+from .distillers import *  # noqa: F401,F403
+from .edge import *  # noqa: F401,F403
+from .losses import *  # noqa: F401,F403

@@ -1,0 +1,69 @@
+# Copyright (c) mmkd contributors. All rights reserved.
+import os.path as osp
+from typing import Dict, Optional, Union
+
+from mmengine.model import BaseModel
+from mmrazor.models import SingleTeacherDistill
+from torch import nn
+
+from mmkd.registry import MODELS
+
+
+def num_predicted_classes(model: nn.Module) -> Optional[int]:
+    """Number of classes a dense-prediction model predicts, or None if it has no known head.
+
+    Looks at the heads of mmseg segmentors (``decode_head``), mmdet one-stage detectors (``bbox_head``), two-stage
+    detectors (``roi_head.bbox_head``) and single-stage instance segmentors (``mask_head``).
+    """
+    for path in ('decode_head', 'bbox_head', 'roi_head.bbox_head', 'mask_head'):
+        module = model
+        for name in path.split('.'):
+            module = getattr(module, name, None)
+            if module is None:
+                break
+        if module is not None and hasattr(module, 'num_classes'):
+            return int(module.num_classes)
+    return None
+
+
+def _is_local_path(path: str) -> bool:
+    return '://' not in path
+
+
+@MODELS.register_module()
+class CheckedSingleTeacherDistill(SingleTeacherDistill):
+    """mmrazor's :class:`~mmrazor.models.SingleTeacherDistill`, plus the checks a user needs before a long run.
+
+    mmrazor builds the teacher and loads ``teacher_ckpt`` but checks nothing else. This class fails at build time,
+    before training starts, when:
+
+    - ``teacher_ckpt`` is a local path that does not exist (the error names the path);
+    - teacher and student predict different numbers of classes (the error names both): distillation losses on logits
+      compare class channels one to one.
+
+    Everything else (recorders, distiller, loss flow, teacher in eval/no_grad) is mmrazor's. All arguments are those of
+    ``SingleTeacherDistill``; the teacher checkpoint goes through mmengine's ``CheckpointLoader``, which
+    :mod:`mmkd.utils.compat` makes load with ``weights_only=True``.
+
+    Args:
+        distiller (dict): the distiller config (e.g. mmrazor's ``ConfigurableDistiller``).
+        teacher (dict | BaseModel): teacher config or model.
+        teacher_ckpt (str, optional): teacher checkpoint (path or URL). Defaults to None.
+        **kwargs: the remaining ``SingleTeacherDistill`` arguments (``architecture``, ``teacher_trainable``, ...).
+    """
+
+    def __init__(self, distiller: dict, teacher: Union[BaseModel, Dict], teacher_ckpt: Optional[str] = None,
+                 **kwargs) -> None:
+        if teacher_ckpt and _is_local_path(teacher_ckpt) and not osp.isfile(osp.expanduser(teacher_ckpt)):
+            raise FileNotFoundError(
+                f'teacher_ckpt {teacher_ckpt!r} does not exist. Train the teacher first or point `teacher_ckpt` in '
+                f'the config (or --cfg-options model.teacher_ckpt=...) at its checkpoint.')
+        super().__init__(distiller=distiller, teacher=teacher, teacher_ckpt=teacher_ckpt, **kwargs)
+        teacher_classes = num_predicted_classes(self.teacher)
+        student_classes = num_predicted_classes(self.student)
+        if teacher_classes is not None and student_classes is not None and teacher_classes != student_classes:
+            raise ValueError(
+                f'Teacher and student predict different numbers of classes: teacher '
+                f'{type(self.teacher).__name__} has num_classes={teacher_classes}, student '
+                f'{type(self.student).__name__} has num_classes={student_classes}. Distillation on logits needs the '
+                f'same classes in the same order.')

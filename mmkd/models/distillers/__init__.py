@@ -1,0 +1,1 @@
+# Copyright (c) mmkd contributors. All rights reserved.

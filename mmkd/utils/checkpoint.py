@@ -1,0 +1,104 @@
+# Copyright (c) mmkd contributors. All rights reserved.
+"""Loading checkpoints as untrusted input: ``weights_only=True`` with an explicit allow-list.
+
+A checkpoint is a pickle, and unpickling an arbitrary pickle runs arbitrary code. torch's ``weights_only`` unpickler
+only rebuilds tensors, containers and primitive types, plus the classes a caller allows. mmengine's checkpoints also
+hold a few objects of its own (the ``message_hub`` stores :class:`~mmengine.logging.HistoryBuffer` objects backed by
+numpy arrays), so those exact classes are allowed here, and nothing else. A checkpoint that pickles anything outside
+the list (a function, a class with a ``__reduce__`` payload) is refused with :class:`UnsafeCheckpointError` before
+any of its objects are built, so the payload never runs.
+"""
+import os
+import os.path as osp
+import pickle
+from typing import Any, Callable, List, Optional, Union
+
+import numpy as np
+import torch
+from mmengine.logging import HistoryBuffer
+
+MapLocation = Optional[Union[str, torch.device, Callable, dict]]
+
+
+class UnsafeCheckpointError(pickle.UnpicklingError):
+    """Raised when a checkpoint pickles objects outside :func:`checkpoint_safe_globals`."""
+
+
+def _numpy_globals() -> List[Any]:
+    """numpy objects that appear when a ``HistoryBuffer`` (numpy arrays and scalars) is pickled."""
+    # numpy>=2 pickles through ``numpy._core``; numpy 1.x through ``numpy.core``. Only the module that exists is used.
+    try:
+        from numpy._core.multiarray import _reconstruct, scalar
+    except ImportError:  # numpy < 2
+        from numpy.core.multiarray import _reconstruct, scalar
+    dtype_classes = [type(np.dtype(name)) for name in (
+        'bool', 'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64', 'float16', 'float32',
+        'float64')]
+    return [_reconstruct, scalar, np.ndarray, np.dtype, *dtype_classes]
+
+
+def checkpoint_safe_globals() -> List[Any]:
+    """The classes and functions mmengine writes into checkpoints: the whole allow-list.
+
+    Returns:
+        list: objects to pass to :class:`torch.serialization.safe_globals`.
+    """
+    return [HistoryBuffer, *_numpy_globals()]
+
+
+def safe_torch_load(file: Union[str, os.PathLike, Any], map_location: MapLocation = None,
+                    source: Optional[str] = None) -> Any:
+    """``torch.load`` with ``weights_only=True`` and mmkd's allow-list.
+
+    Args:
+        file (str | PathLike | file-like): the checkpoint.
+        map_location: same as :func:`torch.load`.
+        source (str, optional): what to name in error messages (a URL, say). Defaults to ``file``.
+
+    Returns:
+        The unpickled checkpoint (usually a dict).
+
+    Raises:
+        UnsafeCheckpointError: the checkpoint pickles an object outside the allow-list; nothing of it was executed.
+    """
+    source = source if source is not None else str(file)
+    with torch.serialization.safe_globals(checkpoint_safe_globals()):
+        try:
+            # weights_only is passed explicitly: torch then ignores TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD.
+            return torch.load(file, map_location=map_location, weights_only=True)
+        except pickle.UnpicklingError as error:
+            raise UnsafeCheckpointError(
+                f'Refused to load checkpoint {source!r}: it pickles objects outside mmkd\'s allow-list '
+                f'(mmkd.utils.checkpoint.checkpoint_safe_globals), so it was not unpickled and none of its code '
+                f'ran. If you trust this file and know what it contains, re-save its weights with plain tensors. '
+                f'torch said: {error}') from None
+
+
+def load_local_checkpoint(filename: str, map_location: MapLocation = None) -> Any:
+    """Loader for local paths, registered into mmengine's ``CheckpointLoader`` by :mod:`mmkd.utils.compat`."""
+    filename = osp.expanduser(filename)
+    if not osp.isfile(filename):
+        raise FileNotFoundError(f'Checkpoint file {filename!r} does not exist.')
+    return safe_torch_load(filename, map_location=map_location)
+
+
+def load_url_checkpoint(url: str, model_dir: Optional[str] = None, map_location: MapLocation = None,
+                        progress: bool = True, check_hash: bool = False, file_name: Optional[str] = None) -> Any:
+    """Download (once, into torch's hub cache) and load a checkpoint URL with :func:`safe_torch_load`.
+
+    Same signature as ``mmengine.utils.dl_utils.load_url``, which on torch >= 1.7 is torch's
+    ``load_state_dict_from_url`` with ``weights_only=False``.
+    """
+    from urllib.parse import urlparse
+
+    from torch.hub import HASH_REGEX, download_url_to_file, get_dir
+    model_dir = model_dir or osp.join(get_dir(), 'checkpoints')
+    os.makedirs(model_dir, exist_ok=True)
+    cached_file = osp.join(model_dir, file_name or osp.basename(urlparse(url).path))
+    if not osp.exists(cached_file):
+        hash_prefix = None
+        if check_hash:
+            match = HASH_REGEX.search(osp.basename(cached_file))
+            hash_prefix = match.group(1) if match else None
+        download_url_to_file(url, cached_file, hash_prefix, progress=progress)
+    return safe_torch_load(cached_file, map_location=map_location, source=url)
