@@ -25,7 +25,7 @@ def parse_requirements(fname: str) -> list:
 
 
 def add_mim_extension() -> None:
-    """Expose ``configs/`` and ``tools/`` as ``mmkd/.mim/`` (as mmseg does).
+    """Expose ``configs/``, ``tools/`` and ``model-index.yml`` as ``mmkd/.mim/`` (as mmseg does).
 
     That is what makes ``mmkd::path/to/config.py`` resolve in ``_base_`` and in mmrazor's ``cfg_path``. Editable
     installs get symlinks; wheels get copies.
@@ -38,7 +38,7 @@ def add_mim_extension() -> None:
         return
     mim_path = osp.join(osp.dirname(osp.abspath(__file__)), 'mmkd', '.mim')
     os.makedirs(mim_path, exist_ok=True)
-    for name in ('configs', 'tools'):
+    for name in ('configs', 'tools', 'model-index.yml'):
         src = osp.join(osp.dirname(osp.abspath(__file__)), name)
         target = osp.join(mim_path, name)
         if osp.islink(target) or osp.isfile(target):
@@ -47,6 +47,8 @@ def add_mim_extension() -> None:
             shutil.rmtree(target)
         if mode == 'symlink':
             os.symlink(osp.relpath(src, mim_path), target)
+        elif osp.isfile(src):
+            shutil.copyfile(src, target)
         else:
             shutil.copytree(src, target)
 
@@ -62,7 +64,7 @@ if __name__ == '__main__':
         license='Apache License 2.0',
         packages=find_packages(exclude=('configs', 'tools', 'tests', 'benchmarks', 'docker')),
         include_package_data=True,
-        package_data={'mmkd': ['.mim/configs/**/*', '.mim/tools/**/*']},
+        package_data={'mmkd': ['.mim/model-index.yml', '.mim/configs/**/*', '.mim/tools/**/*']},
         python_requires='>=3.8',
         install_requires=parse_requirements('requirements/runtime.txt'),
         extras_require={'tests': parse_requirements('requirements/tests.txt')},

@@ -1,2 +1,5 @@
 # Copyright (c) mmkd contributors. All rights reserved.
 from .hooks import *  # noqa: F401,F403
+from .runner_setup import prepare_cpu_distributed
+
+__all__ = ['prepare_cpu_distributed']

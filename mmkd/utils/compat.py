@@ -1,7 +1,7 @@
 # Copyright (c) mmkd contributors. All rights reserved.
 """Fixes that make the pinned OpenMMLab stack work on torch 2.13. Applied once by ``import mmkd``.
 
-Each fix says what it works around, why, and when it can go. Both are covered by ``tests/test_utils/test_compat.py``.
+Each fix says what it works around, why, and when it can go. All are covered by ``tests/test_utils/test_compat.py``.
 
 1. **mmrazor 1.0.0 imports on torch 2.x.**
    ``mmrazor.structures.quantization.backend_config`` imports private ``torch.ao.quantization`` helpers
@@ -23,6 +23,12 @@ Each fix says what it works around, why, and when it can go. Both are covered by
    (:mod:`mmkd.utils.checkpoint`). Resume, ``load_from``, ``init_cfg=dict(type='Pretrained')`` and mmrazor's
    ``teacher_ckpt`` all go through ``CheckpointLoader``. Can go when an mmengine release loads with ``weights_only``
    and an allow-list itself (mmengine PR #1650), though the allow-list stays the project's policy.
+
+3. **``mmkd::`` config paths.**
+   mmengine resolves ``package::path/to/config.py`` (in ``_base_``, ``mmengine.hub.get_model`` and so in mmrazor's
+   ``cfg_path``) only for the packages listed in ``mmengine.config.utils.MODULE2PACKAGE``, and has no API to add one.
+   mmkd adds itself to that table so that configs can compose ``mmkd::`` bases and mmrazor can build mmkd's model
+   configs. Can go when mmengine offers a registration API for config packages.
 """
 import sys
 import types
@@ -57,6 +63,12 @@ def install_safe_checkpoint_loaders() -> None:
     mmengine_checkpoint.load_url = load_url_checkpoint
 
 
+def register_mmkd_config_package() -> None:
+    """Fix 3: let mmengine resolve ``mmkd::`` config paths (``mmkd/.mim/configs``, created by ``pip install``)."""
+    from mmengine.config.utils import MODULE2PACKAGE
+    MODULE2PACKAGE.setdefault('mmkd', 'mmkd')
+
+
 def apply_compat() -> None:
     """Apply every fix once (idempotent)."""
     global _applied
@@ -64,4 +76,5 @@ def apply_compat() -> None:
         return
     install_mmrazor_quantization_stub()
     install_safe_checkpoint_loaders()
+    register_mmkd_config_package()
     _applied = True

@@ -1,0 +1,114 @@
+# Copyright (c) mmkd contributors. All rights reserved.
+"""Test (evaluate) a checkpoint: plain mmseg/mmdet models and mmrazor distillation algorithms (the student predicts).
+
+    python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--show-dir DIR] [--eval mIoU] [--cfg-options k=v ...]
+    bash tools/dist_test.sh CONFIG CHECKPOINT GPUS [args]
+
+``--eval`` is accepted for mmseg-0.x / mmdet-2.x habits: it replaces ``test_evaluator`` with the matching 1.x/3.x
+evaluator (``mIoU``/``mDice``/``mFscore`` -> mmseg ``IoUMetric``; ``bbox``/``segm``/``proposal`` -> mmdet
+``CocoMetric``).
+"""
+import argparse
+import os
+import os.path as osp
+from typing import List
+
+from mmengine.config import Config, ConfigDict, DictAction
+from mmengine.registry import RUNNERS
+from mmengine.runner import Runner
+
+import mmkd  # noqa: F401  (compat layer + registries)
+from mmkd.engine.runner_setup import prepare_cpu_distributed
+
+SEG_METRICS = ('mIoU', 'mDice', 'mFscore')
+DET_METRICS = ('bbox', 'segm', 'proposal')
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description='Test (and evaluate) a model')
+    parser.add_argument('config', help='test config file path')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('--work-dir', help='the dir to save logs and metrics')
+    parser.add_argument('--out', type=str, help='save the (segmentation) predictions as files in this directory')
+    parser.add_argument('--show', action='store_true', help='show prediction results in a window')
+    parser.add_argument('--show-dir', help='directory where painted predictions are saved')
+    parser.add_argument('--wait-time', type=float, default=2, help='the interval of show (s)')
+    parser.add_argument(
+        '--eval', type=str, nargs='+', help=f'mmseg-0.x style metrics: {SEG_METRICS} or mmdet-2.x: {DET_METRICS}')
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction, help='override settings in the config, key=value pairs')
+    parser.add_argument(
+        '--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none', help='job launcher')
+    parser.add_argument('--tta', action='store_true', help='test time augmentation (the config must define it)')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args()
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    return args
+
+
+def evaluator_from_eval_arg(metrics: List[str], cfg: Config) -> ConfigDict:
+    """Translate mmseg-0.x / mmdet-2.x ``--eval`` metric names into a 1.x/3.x ``test_evaluator``."""
+    if all(metric in SEG_METRICS for metric in metrics):
+        return ConfigDict(type='mmseg.IoUMetric', iou_metrics=list(metrics))
+    if all(metric in DET_METRICS for metric in metrics):
+        dataset = cfg.test_dataloader.dataset
+        ann_file = dataset.get('ann_file')
+        if ann_file is None:
+            raise ValueError(f'--eval {" ".join(metrics)} needs test_dataloader.dataset.ann_file in {cfg.filename}.')
+        return ConfigDict(
+            type='mmdet.CocoMetric', ann_file=osp.join(dataset.get('data_root', ''), ann_file), metric=list(metrics))
+    raise ValueError(f'--eval {" ".join(metrics)}: use segmentation metrics {SEG_METRICS} or detection metrics '
+                     f'{DET_METRICS} (not a mix). Other metrics: set test_evaluator in the config.')
+
+
+def enable_visualization(cfg: Config, args: argparse.Namespace) -> None:
+    """Turn on the config's visualization hook (mmseg's or mmdet's) for --show / --show-dir."""
+    hook = cfg.default_hooks.get('visualization')
+    if hook is None:
+        raise RuntimeError(f'--show/--show-dir need a "visualization" entry in default_hooks of {cfg.filename}, '
+                           'e.g. dict(type="SegVisualizationHook") or dict(type="DetVisualizationHook").')
+    hook['draw'] = True
+    if args.show:
+        hook['show'] = True
+        hook['wait_time'] = args.wait_time
+    if args.show_dir:
+        if 'Det' in str(hook.get('type', '')):
+            hook['test_out_dir'] = args.show_dir
+        else:
+            cfg.visualizer['save_dir'] = args.show_dir
+
+
+def main() -> None:
+    args = parse_args()
+    cfg = Config.fromfile(args.config)
+    cfg.launcher = args.launcher
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir', None) is None:
+        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
+    cfg.load_from = args.checkpoint
+
+    if args.eval:
+        cfg.test_evaluator = evaluator_from_eval_arg(args.eval, cfg)
+    if args.show or args.show_dir:
+        enable_visualization(cfg, args)
+    if args.tta:
+        if 'tta_model' not in cfg or 'tta_pipeline' not in cfg:
+            raise ValueError(f'--tta needs tta_model and tta_pipeline in {cfg.filename}.')
+        cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline
+        cfg.tta_model.module = cfg.model
+        cfg.model = cfg.tta_model
+    if args.out is not None:
+        cfg.test_evaluator['output_dir'] = args.out
+        cfg.test_evaluator['keep_results'] = True
+
+    prepare_cpu_distributed(cfg)
+    runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
+    runner.test()
+
+
+if __name__ == '__main__':
+    main()
