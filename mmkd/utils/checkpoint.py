@@ -37,13 +37,29 @@ def _numpy_globals() -> List[Any]:
     return [_reconstruct, scalar, np.ndarray, np.dtype, *dtype_classes]
 
 
+# HistoryBuffer.__getstate__ stores its statistics methods, which pickle as ``getattr(HistoryBuffer, 'mean')``.
+HISTORY_BUFFER_STATISTICS = ('min', 'max', 'current', 'mean')
+
+
+def history_buffer_statistic(owner: Any, name: str) -> Callable:
+    """Stand-in for ``builtins.getattr`` while unpickling: only ``getattr(HistoryBuffer, <statistic>)`` is allowed.
+
+    Allowing the real ``getattr`` would let a checkpoint read any attribute of any object it can name.
+    """
+    if owner is HistoryBuffer and name in HISTORY_BUFFER_STATISTICS:
+        return getattr(HistoryBuffer, name)
+    raise pickle.UnpicklingError(
+        f'getattr({getattr(owner, "__qualname__", type(owner).__name__)}, {name!r}) is not allowed: checkpoints may '
+        f'only reference HistoryBuffer statistics {HISTORY_BUFFER_STATISTICS}.')
+
+
 def checkpoint_safe_globals() -> List[Any]:
     """The classes and functions mmengine writes into checkpoints: the whole allow-list.
 
     Returns:
-        list: objects to pass to :class:`torch.serialization.safe_globals`.
+        list: objects (or ``(object, 'pickled.name')`` pairs) for :class:`torch.serialization.safe_globals`.
     """
-    return [HistoryBuffer, *_numpy_globals()]
+    return [HistoryBuffer, (history_buffer_statistic, 'builtins.getattr'), *_numpy_globals()]
 
 
 def safe_torch_load(file: Union[str, os.PathLike, Any], map_location: MapLocation = None,
@@ -69,9 +85,25 @@ def safe_torch_load(file: Union[str, os.PathLike, Any], map_location: MapLocatio
         except pickle.UnpicklingError as error:
             raise UnsafeCheckpointError(
                 f'Refused to load checkpoint {source!r}: it pickles objects outside mmkd\'s allow-list '
-                f'(mmkd.utils.checkpoint.checkpoint_safe_globals), so it was not unpickled and none of its code '
-                f'ran. If you trust this file and know what it contains, re-save its weights with plain tensors. '
-                f'torch said: {error}') from None
+                f'(mmkd.utils.checkpoint.checkpoint_safe_globals): {_disallowed_globals(file, error)}. It was not '
+                f'unpickled and none of its code ran. If you trust this file, re-save its weights as plain tensors '
+                f'(e.g. {{"state_dict": model.state_dict()}}).') from None
+
+
+def _disallowed_globals(file: Any, error: Exception) -> str:
+    """Name what the checkpoint pickles beyond the allow-list, by scanning its pickle (nothing is executed)."""
+    if isinstance(file, (str, os.PathLike)):
+        try:
+            allowed = {name for entry in checkpoint_safe_globals() if isinstance(entry, tuple) for name in entry[1:]}
+            allowed |= {f'{obj.__module__}.{obj.__qualname__}' for obj in checkpoint_safe_globals()
+                        if not isinstance(obj, tuple)}
+            found = [name for name in torch.serialization.get_unsafe_globals_in_checkpoint(file)
+                     if name not in allowed]
+            if found:
+                return ', '.join(found)
+        except Exception:  # a file torch cannot even scan: fall back to torch's own words
+            pass
+    return str(error).strip().splitlines()[-1] if str(error).strip() else type(error).__name__
 
 
 def load_local_checkpoint(filename: str, map_location: MapLocation = None) -> Any:
