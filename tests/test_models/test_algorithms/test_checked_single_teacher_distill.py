@@ -1,0 +1,120 @@
+# Copyright (c) mmkd contributors. All rights reserved.
+import copy
+import os.path as osp
+
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.registry import MODELS as ROOT_MODELS
+from mmengine.registry import init_default_scope
+from mmengine.structures import PixelData
+from mmseg.structures import SegDataSample
+
+import mmkd  # noqa: F401
+from mmkd.models import num_predicted_classes
+from mmkd.utils import UnsafeCheckpointError
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+MODEL_BASE = osp.join(REPO, 'configs', '_base_', 'models', 'pspnet_r18_tiny.py')
+
+
+def segmentor_cfg(width: int, num_classes: int = 19) -> dict:
+    model = copy.deepcopy(Config.fromfile(MODEL_BASE).model.to_dict())
+    model['backbone'].update(stem_channels=width, base_channels=width)
+    model['decode_head'].update(in_channels=width * 8, channels=width * 2, num_classes=num_classes)
+    model['data_preprocessor']['size'] = (32, 64)
+    return model
+
+
+def distill_cfg(teacher_classes=19, student_classes=19, teacher_ckpt=None, loss_type='ChannelWiseDivergence'):
+    return dict(
+        _scope_='mmrazor',
+        type='mmkd.CheckedSingleTeacherDistill',
+        architecture=segmentor_cfg(8, student_classes),
+        teacher=segmentor_cfg(16, teacher_classes),
+        teacher_ckpt=teacher_ckpt,
+        distiller=dict(
+            type='ConfigurableDistiller',
+            student_recorders=dict(logits=dict(type='ModuleOutputs', source='decode_head.conv_seg')),
+            teacher_recorders=dict(logits=dict(type='ModuleOutputs', source='decode_head.conv_seg')),
+            distill_losses=dict(loss_kd=dict(type=loss_type, tau=1, loss_weight=5)),
+            loss_forward_mappings=dict(
+                loss_kd=dict(
+                    preds_S=dict(from_student=True, recorder='logits'),
+                    preds_T=dict(from_student=False, recorder='logits')))))
+
+
+def build(cfg):
+    init_default_scope('mmseg')
+    return ROOT_MODELS.build(cfg)
+
+
+def batch(num_classes=19, n=2):
+    data_samples = []
+    for _ in range(n):
+        sample = SegDataSample()
+        sample.gt_sem_seg = PixelData(data=torch.randint(0, num_classes, (1, 32, 64)))
+        sample.set_metainfo(dict(img_shape=(32, 64), pad_shape=(32, 64), ori_shape=(32, 64)))
+        data_samples.append(sample)
+    return dict(inputs=[torch.randint(0, 256, (3, 32, 64), dtype=torch.uint8) for _ in range(n)],
+                data_samples=data_samples)
+
+
+def test_missing_teacher_checkpoint_names_the_path(tmp_path):
+    missing = str(tmp_path / 'teacher' / 'iter_600.pth')
+    with pytest.raises(FileNotFoundError, match='teacher/iter_600.pth'):
+        build(distill_cfg(teacher_ckpt=missing))
+
+
+def test_class_count_mismatch_names_both():
+    with pytest.raises(ValueError, match=r'teacher .*num_classes=7.*student .*num_classes=19'):
+        build(distill_cfg(teacher_classes=7, student_classes=19))
+
+
+def test_unknown_loss_type_is_the_registry_error():
+    with pytest.raises(KeyError, match='NoSuchKDLoss is not in the'):
+        build(distill_cfg(loss_type='NoSuchKDLoss'))
+
+
+def test_num_predicted_classes():
+    assert num_predicted_classes(build(segmentor_cfg(8, 5))) == 5
+    assert num_predicted_classes(torch.nn.Linear(2, 2)) is None
+
+
+def test_one_step_trains_only_the_student():
+    model = build(distill_cfg())
+    model.train()
+    teacher_before = {k: v.clone() for k, v in model.teacher.state_dict().items()}
+    optimizer = torch.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=0.1)
+    data = model.data_preprocessor(batch(), True)
+    losses = model.loss(data['inputs'], data['data_samples'])
+    assert {'student.decode.loss_ce', 'distill.loss_kd'} <= set(losses)
+    assert losses['distill.loss_kd'].item() > 0
+    total = sum(value for key, value in losses.items() if 'loss' in key)
+    optimizer.zero_grad()
+    total.backward()
+    assert all(p.grad is None for p in model.teacher.parameters())
+    assert model.student.decode_head.conv_seg.weight.grad.abs().sum() > 0
+    optimizer.step()
+    for key, value in model.teacher.state_dict().items():
+        # BN statistics too: the teacher runs in eval mode inside a training student
+        assert torch.equal(value, teacher_before[key]), key
+
+
+def test_teacher_checkpoint_goes_through_the_safe_loader(tmp_path):
+    teacher = build(segmentor_cfg(16))
+    ckpt = tmp_path / 'teacher.pth'
+    torch.save({'state_dict': teacher.state_dict(), 'meta': {'iter': 1}}, ckpt)
+    model = build(distill_cfg(teacher_ckpt=str(ckpt)))
+    for key, value in teacher.state_dict().items():
+        assert torch.equal(model.teacher.state_dict()[key], value)
+
+    class Payload:
+
+        def __reduce__(self):
+            return (open, (str(tmp_path / 'ran'), 'w'))
+
+    torch.save({'state_dict': teacher.state_dict(), 'meta': Payload()}, tmp_path / 'bad.pth')
+    with pytest.raises(UnsafeCheckpointError, match='bad.pth'):
+        build(distill_cfg(teacher_ckpt=str(tmp_path / 'bad.pth')))
+    assert not (tmp_path / 'ran').exists()
