@@ -34,6 +34,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--show-dir', help='directory where painted predictions are saved')
     parser.add_argument('--wait-time', type=float, default=2, help='the interval of show (s)')
     parser.add_argument(
+        '--show-interval', type=int, default=1,
+        help='paint every N-th test batch (mmseg/mmdet hooks default to every 50th; here every one)')
+    parser.add_argument(
         '--eval', type=str, nargs='+', help=f'mmseg-0.x style metrics: {SEG_METRICS} or mmdet-2.x: {DET_METRICS}')
     parser.add_argument(
         '--cfg-options', nargs='+', action=DictAction, help='override settings in the config, key=value pairs')
@@ -69,6 +72,7 @@ def enable_visualization(cfg: Config, args: argparse.Namespace) -> None:
         raise RuntimeError(f'--show/--show-dir need a "visualization" entry in default_hooks of {cfg.filename}, '
                            'e.g. dict(type="SegVisualizationHook") or dict(type="DetVisualizationHook").')
     hook['draw'] = True
+    hook['interval'] = args.show_interval
     if args.show:
         hook['show'] = True
         hook['wait_time'] = args.wait_time
