@@ -115,7 +115,6 @@ def main() -> None:
                        f'{metrics["aAcc"]:.2f}'])
     print_log(f'Embedded demo: synthetic city val ({args.num_val} images), {args.iters} iterations per stage, '
               f'{(time.time() - start) / 60:.1f} min in all\n{table}', logger='current', level=logging.INFO)
-    print(table)
 
 
 if __name__ == '__main__':

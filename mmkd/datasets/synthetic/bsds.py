@@ -6,7 +6,7 @@ Layout::
     OUT/
       HED-BSDS/train/aug_data/0.0_1_0/<name>.jpg      training images (only the un-augmented "0.0_1_0" variant)
       HED-BSDS/train/aug_gt/0.0_1_0/<name>.png        uint8 edge probability = mean of the annotators' boundaries
-      HED-BSDS/train_pair.lst                         "train/aug_data/0.0_1_0/<name>.jpg train/aug_gt/0.0_1_0/<name>.png"
+      HED-BSDS/train_pair.lst                        "train/aug_data/0.0_1_0/<name>.jpg train/aug_gt/0.0_1_0/<name>.png"
       HED-BSDS/test/<name>.jpg                        test images
       HED-BSDS/test.lst                               "test/<name>.jpg"
       BSDS500/data/images/{train,test}/<name>.jpg     the same images, BSDS500 layout

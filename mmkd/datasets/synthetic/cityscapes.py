@@ -104,22 +104,21 @@ _APPEARANCE: Dict[str, Tuple[Sequence[Tuple[int, int, int]], Sequence[tuple]]] =
     'ego vehicle': (((38, 38, 44), ), (('vgradient', 0.3, 0, 0), ('noise', 0.05, 4, 0))),
     'rectification border': (((4, 4, 4), ), (('flat', 0, 0, 0), )),
     'road': (((96, 94, 100), (88, 88, 92), (104, 100, 98)), (('noise', 0.07, 1, 0), ('noise', 0.08, (6, 12), 0))),
-    'sidewalk': (((116, 110, 112), (124, 118, 110), (108, 104, 108)), (('grid', 0.22, (5, 8), 0), ('noise', 0.05, 1,
-                                                                                                      0))),
+    'sidewalk': (((116, 110, 112), (124, 118, 110), (108, 104, 108)),
+                 (('grid', 0.22, (5, 8), 0), ('noise', 0.05, 1, 0))),
     'building': (((118, 108, 96), (96, 96, 100), (140, 112, 90), (120, 86, 74), (150, 140, 120), (85, 90, 98)),
                  (('windows', 0.28, (5, 9), 0), ('noise', 0.06, 3, 0))),
-    'wall': (((120, 116, 108), (132, 124, 112), (108, 108, 112)), (('stripes', 0.15, (2.5, 4), 90), ('noise', 0.05, 1,
-                                                                                                    0))),
+    'wall': (((120, 116, 108), (132, 124, 112), (108, 108, 112)),
+             (('stripes', 0.15, (2.5, 4), 90), ('noise', 0.05, 1, 0))),
     'fence': (((126, 112, 96), (110, 110, 104), (96, 104, 92)), (('lattice', 0.3, (3.5, 5), 0), )),
     'pole': (((112, 112, 116), (96, 100, 104), (128, 126, 120)), (('stripes', 0.08, 3, 0), ('noise', 0.04, 1, 0))),
     'traffic light': (((58, 58, 52), (44, 50, 44)), (('noise', 0.08, 1, 0), )),
     'traffic sign': (((205, 190, 50), (190, 55, 50), (50, 85, 170), (220, 220, 220)), (('noise', 0.05, 2, 0), )),
     'vegetation': (((70, 102, 42), (58, 88, 46), (88, 110, 52)), (('blobs', 0.3, (2, 4), 0), ('noise', 0.1, 1, 0))),
-    'terrain': (((112, 118, 86), (120, 112, 88), (104, 118, 80)), (('noise', 0.14, (3, 5), 0),
-                                                                   ('stripes', 0.06, (3, 5), 45), ('noise', 0.06, 1,
-                                                                                                   0))),
-    'sky': (((150, 180, 212), (170, 190, 205), (195, 200, 205), (130, 165, 205)), (('vgradient', 0.15, 0, 0),
-                                                                                   ('blobs', 0.12, (12, 24), 0))),
+    'terrain': (((112, 118, 86), (120, 112, 88), (104, 118, 80)),
+                (('noise', 0.14, (3, 5), 0), ('stripes', 0.06, (3, 5), 45), ('noise', 0.06, 1, 0))),
+    'sky': (((150, 180, 212), (170, 190, 205), (195, 200, 205), (130, 165, 205)),
+            (('vgradient', 0.15, 0, 0), ('blobs', 0.12, (12, 24), 0))),
     'person': (_CLOTHES, (('noise', 0.1, 2, 0), )),
     'rider': (_CLOTHES, (('noise', 0.1, 2, 0), )),
     'car': (((20, 30, 110), (150, 150, 155), (30, 30, 34), (165, 30, 30), (205, 205, 208), (45, 70, 115),
@@ -246,7 +245,7 @@ class _Scene:
         return _Side(sign, road_edge, sidewalk_end, terrain_end, barrier, barrier_height, backdrop, backdrop_x, behind)
 
     def draw(self) -> None:
-        r, cam, cv = self.rng, self.cam, self.canvas
+        r = self.rng
         self.new('sky')  # instance 0 fills the canvas
         sides = [self._side(-1), self._side(1)]
         # The wall/fence this image must contain goes on one side at least.
@@ -414,8 +413,8 @@ class _Scene:
         for k in range(n_poles):
             s = sides[int(r.integers(2))]
             x, d = s.sign * (s.road_edge + r.uniform(0.3, 0.8)), r.uniform(dmin, 70)
-            kind = 'light' if k == light_pole else ['lamp', 'sign', 'light', 'plain'][int(r.choice(4, p=[.35, .35,
-                                                                                                        .15, .15]))]
+            kind = 'light' if k == light_pole else ('lamp', 'sign', 'light', 'plain')[int(
+                r.choice(4, p=[.35, .35, .15, .15]))]
             todo.append((d, ('pole', x, d, kind, s.sign)))
         for _ in range(int(r.integers(0, 3))):
             s = sides[int(r.integers(2))]
@@ -610,8 +609,8 @@ class _Scene:
         r, h, w, cv = self.rng, self.h, self.w, self.canvas
         hood = h * r.uniform(0.04, 0.08)
         k = r.uniform(2, 4)
-        cv.ellipse(self.new('ego vehicle'), (w * r.uniform(0.45, 0.55), h + hood * k), (w * r.uniform(0.6, 0.9),
-                                                                                       hood * (k + 1)))
+        center = (w * r.uniform(0.45, 0.55), h + hood * k)
+        cv.ellipse(self.new('ego vehicle'), center, (w * r.uniform(0.6, 0.9), hood * (k + 1)))
         if r.random() < 0.5:
             idx = self.new('rectification border')
             bw, bh = w * r.uniform(0.03, 0.08), h * r.uniform(0.08, 0.2)

@@ -67,8 +67,8 @@ _APPEARANCE: Dict[str, Tuple[Sequence[Tuple[int, int, int]], Tuple[tuple, ...]]]
     'car': (((20, 30, 110), (150, 150, 155), (30, 30, 34), (165, 30, 30), (205, 205, 208)), (('noise', 0.04, 3, 0), )),
     'bus': (((205, 165, 45), (45, 95, 165), (200, 200, 205)), (('stripes', 0.08, 6, 90), )),
     'traffic light': (((58, 58, 52), (70, 70, 40)), (('noise', 0.08, 1, 0), )),
-    'dog': (((140, 100, 60), (60, 45, 35), (200, 180, 150), (110, 110, 110)), (('blobs', 0.15, 3, 0),
-                                                                              ('stripes', 0.06, 2, 30))),
+    'dog': (((140, 100, 60), (60, 45, 35), (200, 180, 150), (110, 110, 110)),
+            (('blobs', 0.15, 3, 0), ('stripes', 0.06, 2, 30))),
 }
 _BACKGROUND_KINDS = (('noise', 0.15, 6, 0), ('stripes', 0.12, 5, 30), ('grid', 0.2, 7, 0), ('blobs', 0.2, 10, 0),
                      ('windows', 0.2, 8, 0), ('lattice', 0.2, 6, 0))
@@ -328,7 +328,7 @@ def generate_synthetic_coco(out_dir: PathLike,
 
 
 def _object_count_probs(max_objects: int) -> np.ndarray:
-    """P(number of objects): mostly a few, 10% empty images (besides the guaranteed first one)."""
-    p = np.full(max_objects + 1, 0.9 / max_objects)
-    p[0] = 0.1
+    """P(number of objects): uniform over 1..max_objects, 5% empty images (besides the guaranteed first one)."""
+    p = np.full(max_objects + 1, 0.95 / max_objects)
+    p[0] = 0.05
     return p

@@ -10,13 +10,18 @@ Everything here is deliberately dataset-agnostic:
 * :class:`Canvas` - an instance-id painter (painter's algorithm with cv2) that renders the final image from
   per-instance colours, textures and a shading map, so labels and pixels come from the same geometry;
 * :func:`photometric` - global lighting / colour-cast / sensor-noise so that colour alone is not a label;
-* :func:`write_image`, :func:`label_boundaries`, :func:`near_boundary_mask` - I/O and boundary utilities.
+* :func:`write_image`, :func:`label_boundaries`, :func:`near_boundary_mask` - I/O and boundary utilities;
+* :func:`add_generator_args`, :func:`run_generator` - the shared part of the ``tools/dataset_converters`` CLIs.
 """
+import argparse
+import inspect
+import json
 import shutil
+import sys
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import cv2
 import numpy as np
@@ -335,3 +340,41 @@ def near_boundary_mask(label: np.ndarray, radius: int = 2) -> np.ndarray:
     kernel = np.ones((2 * radius + 1, 2 * radius + 1), np.uint8)
     lab = label.astype(np.uint16) if label.dtype != np.uint8 else label
     return cv2.dilate(lab, kernel) != cv2.erode(lab, kernel)
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Command line (shared by tools/dataset_converters/synthetic_*.py)
+# --------------------------------------------------------------------------------------------------------------------
+def add_generator_args(parser: argparse.ArgumentParser, generator: Callable[..., dict],
+                       eval_split: str = 'val') -> argparse.ArgumentParser:
+    """Add ``OUT_DIR --num-train --num-<eval_split> --height --width --seed --force`` to ``parser``.
+
+    The defaults are read from ``generator``'s signature so the CLI and the Python API cannot drift apart.
+    """
+    defaults = {k: p.default for k, p in inspect.signature(generator).parameters.items()}
+    parser.add_argument('out_dir', metavar='OUT_DIR', help='dataset root to create')
+    parser.add_argument('--num-train', type=int, default=defaults['num_train'], help='number of training images')
+    parser.add_argument(f'--num-{eval_split}', type=int, default=defaults[f'num_{eval_split}'],
+                        help=f'number of {eval_split} images')
+    parser.add_argument('--height', type=int, default=defaults['height'], help='image height (px)')
+    parser.add_argument('--width', type=int, default=defaults['width'], help='image width (px)')
+    parser.add_argument('--seed', type=int, default=defaults['seed'], help='random seed (same seed, same bytes)')
+    parser.add_argument('--force', action='store_true', help='write into a non-empty OUT_DIR')
+    return parser
+
+
+def run_generator(generator: Callable[..., dict], args: argparse.Namespace) -> int:
+    """Call ``generator`` with the parsed arguments; print the summary as JSON, or a one-line error on stderr.
+
+    Returns:
+        The process exit code: 0 on success, 1 when the output folder is not empty (without ``--force``) or an
+        argument is invalid.
+    """
+    kwargs = {k: v for k, v in vars(args).items() if k in inspect.signature(generator).parameters}
+    try:
+        summary = generator(**kwargs)
+    except (FileExistsError, NotADirectoryError, ValueError) as e:
+        print(f'error: {e}', file=sys.stderr)
+        return 1
+    print(json.dumps(summary, indent=2))
+    return 0
