@@ -18,7 +18,7 @@ fi
 PIP=("$VENV/bin/python" -m pip --disable-pip-version-check)
 
 if [ ! -f "$STAMP" ] || [ requirements/runtime.txt -nt "$STAMP" ] || [ requirements/tests.txt -nt "$STAMP" ]; then
-  echo "[setup] installing torch 2.13.0 (CPU) and build tools"
+  echo "[setup] installing torch 2.13.0 (CPU) and build tools (pip then warns that torch wants setuptools>=77: expected)"
   "${PIP[@]}" install -q torch==2.13.0 wheel
   # torch declares setuptools>=77 but runs with 69; mmcv's build and mmengine need pkg_resources (<70).
   "${PIP[@]}" install -q "setuptools<70"
@@ -33,7 +33,11 @@ if [ ! -f "$STAMP" ] || [ requirements/runtime.txt -nt "$STAMP" ] || [ requireme
   PIP_CONSTRAINT="$PWD/requirements/constraints.txt" "${PIP[@]}" install -q -r requirements/runtime.txt -r requirements/tests.txt
   touch "$STAMP"
 fi
-if ! "$VENV/bin/python" -c "import mmkd" 2>/dev/null; then
+# Checked from / so that the checkout itself (on sys.path as the cwd) does not count as installed; the editable
+# install also links configs/ and model-index.yml into mmkd/.mim for mmkd:: config paths.
+VENV_PY="$(cd "$VENV" && pwd)/bin/python"
+if ! (cd / && "$VENV_PY" -c "import os, sys, mmkd; sys.exit(not os.path.samefile(os.path.dirname(mmkd.__file__), sys.argv[1]))" "$PWD/mmkd") 2>/dev/null \
+    || [ ! -e mmkd/.mim/model-index.yml ]; then
   echo "[setup] installing mmkd (editable)"
   "${PIP[@]}" install -q --no-build-isolation --no-deps -e .
 fi
