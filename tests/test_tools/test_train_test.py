@@ -13,7 +13,7 @@ from tests.helpers.tools import REPO_ROOT, city_cfg_options, run_tool
 
 TEACHER = 'configs/demo/pspnet_r18-w32-d8_1xb4-600i_synthcity-128x256.py'
 STUDENT = 'configs/demo/pspnet_r18-w16-d8_1xb4-600i_synthcity-128x256.py'
-DISTILL = 'configs/demo/cwd-logits_pspnet-r18w32-to-r18w16_1xb4-600i_synthcity-128x256.py'
+DISTILL = 'configs/cwd/cwd-logits_pspnet-r18w32-to-r18w16_1xb4-600i_synthcity-128x256.py'
 
 pytestmark = pytest.mark.slow
 

@@ -39,5 +39,7 @@ val_dataloader = dict(
         data_prefix=dict(img_path='leftImg8bit/val', seg_map_path='gtFine/val'),
         pipeline=test_pipeline))
 test_dataloader = val_dataloader
-val_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU'])
+# Boundary quality beside mIoU: IoU on a 3-pixel band around the GT class boundaries (mmkd.TrimapIoUMetric).
+custom_imports = dict(imports=['mmkd'], allow_failed_imports=False)
+val_evaluator = [dict(type='IoUMetric', iou_metrics=['mIoU']), dict(type='mmkd.TrimapIoUMetric', band_width=3)]
 test_evaluator = val_evaluator

@@ -1,4 +1,5 @@
 # Copyright (c) mmkd contributors. All rights reserved.
+from .adversarial_single_teacher_distill import AdversarialSingleTeacherDistill
 from .checked_single_teacher_distill import CheckedSingleTeacherDistill, num_predicted_classes
 
-__all__ = ['CheckedSingleTeacherDistill', 'num_predicted_classes']
+__all__ = ['AdversarialSingleTeacherDistill', 'CheckedSingleTeacherDistill', 'num_predicted_classes']

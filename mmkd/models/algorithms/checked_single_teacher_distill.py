@@ -41,6 +41,10 @@ class CheckedSingleTeacherDistill(SingleTeacherDistill):
     - teacher and student predict different numbers of classes (the error names both): distillation losses on logits
       compare class channels one to one.
 
+    It also keeps a frozen teacher (``teacher_trainable=False``) entirely in eval mode while the student trains.
+    mmrazor only switches the teacher's BatchNorm layers to eval, which leaves its dropout (e.g. the 0.1 Dropout2d
+    before every mmseg ``conv_seg``) active, so the teacher's logits and features would be randomly masked.
+
     Everything else (recorders, distiller, loss flow, teacher in eval/no_grad) is mmrazor's. All arguments are those of
     ``SingleTeacherDistill``; the teacher checkpoint goes through mmengine's ``CheckpointLoader``, which
     :mod:`mmkd.utils.compat` makes load with ``weights_only=True``.
@@ -67,3 +71,10 @@ class CheckedSingleTeacherDistill(SingleTeacherDistill):
                 f'{type(self.teacher).__name__} has num_classes={teacher_classes}, student '
                 f'{type(self.student).__name__} has num_classes={student_classes}. Distillation on logits needs the '
                 f'same classes in the same order.')
+
+    def train(self, mode: bool = True) -> 'CheckedSingleTeacherDistill':
+        """Set train/eval mode; a frozen teacher always stays in eval mode (no dropout, fixed BN statistics)."""
+        super().train(mode)
+        if mode and not self.teacher_trainable:
+            self.teacher.eval()
+        return self

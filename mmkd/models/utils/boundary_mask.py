@@ -5,6 +5,7 @@ The mask follows Fig. 3 of BPKD (Liu et al., "BPKD: Boundary Privileged Knowledg
 Segmentation", WACV 2024): one-hot labels, per-class morphological gradient (dilation - erosion with a square kernel),
 then average pooling down to the logit resolution. Morphology is done with torch max pooling.
 """
+import weakref
 from typing import Optional, Tuple
 
 import torch
@@ -85,6 +86,11 @@ def class_boundary_mask(labels: Tensor,
     return dilation - erosion
 
 
+# BPKD's edge and body losses ask for the same mask in one step: keep the last result, tied to the identity of the
+# label tensor (a weak reference, so a new step's labels never hit a stale entry even at a reused address).
+_last_edge_mask: dict = {}
+
+
 @torch.no_grad()
 def bpkd_edge_mask(labels: Tensor,
                    num_classes: int,
@@ -105,9 +111,15 @@ def bpkd_edge_mask(labels: Tensor,
 
     Returns:
         tuple[Tensor, Tensor]: M_E [N, C, h, w] in [0, 1] and the valid mask [N, 1, h, w] in {0, 1}.
+        Computed once per label tensor and arguments: a second call with the same ones returns the same tensors.
     """
+    params = (num_classes, tuple(out_size), edge_width, ignore_index, compute_iters, labels._version)
+    cached_labels = _last_edge_mask.get('labels')
+    if cached_labels is not None and cached_labels() is labels and _last_edge_mask['params'] == params:
+        return _last_edge_mask['result']
     band = class_boundary_mask(labels, num_classes, edge_width, ignore_index, compute_iters)
     valid_fraction = F.adaptive_avg_pool2d((labels != ignore_index).unsqueeze(1).float(), out_size)
     valid = (valid_fraction > 0).float()
     edge_mask = F.adaptive_avg_pool2d(band, out_size) * valid
+    _last_edge_mask.update(labels=weakref.ref(labels), params=params, result=(edge_mask, valid))
     return edge_mask, valid

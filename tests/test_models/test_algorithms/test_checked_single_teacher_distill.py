@@ -118,3 +118,18 @@ def test_teacher_checkpoint_goes_through_the_safe_loader(tmp_path):
     with pytest.raises(UnsafeCheckpointError, match='bad.pth'):
         build(distill_cfg(teacher_ckpt=str(tmp_path / 'bad.pth')))
     assert not (tmp_path / 'ran').exists()
+
+
+def test_frozen_teacher_stays_in_eval_mode():
+    model = build(distill_cfg())
+    model.train()
+    assert model.student.training and not model.teacher.training
+    assert not any(module.training for module in model.teacher.modules())
+    # the teacher's decode head has Dropout2d(0.1): in eval mode two forwards agree exactly
+    inputs = torch.randn(2, 3, 32, 64)
+    with torch.no_grad():
+        first = model.teacher(inputs, mode='tensor')
+        second = model.teacher(inputs, mode='tensor')
+    assert torch.equal(first, second)
+    model.eval()
+    assert not model.student.training

@@ -57,3 +57,14 @@ def test_labels_out_of_range():
     class_boundary_mask(labels, 2)  # ignore_index is fine
     with pytest.raises(ValueError, match='odd'):
         class_boundary_mask(labels, 2, edge_width=4)
+
+
+def test_edge_mask_is_computed_once_per_label_tensor():
+    labels = two_class_labels()
+    first = bpkd_edge_mask(labels, 2, (2, 2), edge_width=3)
+    assert bpkd_edge_mask(labels, 2, (2, 2), edge_width=3)[0] is first[0]  # the body loss reuses the edge loss's
+    assert bpkd_edge_mask(labels, 2, (4, 4), edge_width=3)[0].shape == (1, 2, 4, 4)  # other arguments: recomputed
+    labels[:, :, :] = 0  # in-place change of the same tensor: recomputed, not stale
+    assert bpkd_edge_mask(labels, 2, (2, 2), edge_width=3)[0].sum() == 0
+    other = two_class_labels()  # equal content, another tensor
+    assert bpkd_edge_mask(other, 2, (2, 2), edge_width=3)[0] is not first[0]

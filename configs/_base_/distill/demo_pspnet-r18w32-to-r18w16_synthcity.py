@@ -1,0 +1,22 @@
+# The embedded demo's teacher -> student pair, for any segmentation KD method: PSPNet-R18-V1c width 32 (teacher,
+# trained by configs/demo/pspnet_r18-w32-...py) -> width 16 (student), on the synthetic city, CPU schedule.
+# A method config adds `distill_losses` and `loss_forward_mappings` to model.distiller.
+_base_ = [
+    '../datasets/synthetic_city.py', 'mmseg::_base_/default_runtime.py', '../schedules/schedule_demo.py',
+    './seg_kd_recorders.py'
+]
+custom_imports = dict(imports=['mmkd'], allow_failed_imports=False)
+
+teacher_ckpt = 'work_dirs/demo/teacher/iter_600.pth'
+model = dict(
+    _scope_='mmrazor',
+    type='mmkd.CheckedSingleTeacherDistill',
+    architecture=dict(cfg_path='mmkd::demo/pspnet_r18-w16-d8_1xb4-600i_synthcity-128x256.py', pretrained=False),
+    teacher=dict(cfg_path='mmkd::demo/pspnet_r18-w32-d8_1xb4-600i_synthcity-128x256.py', pretrained=False),
+    teacher_ckpt=teacher_ckpt,
+    distiller=dict(
+        type='ConfigurableDistiller',
+        student_recorders={{_base_.student_recorders}},
+        teacher_recorders={{_base_.teacher_recorders}}))
+# The frozen teacher's parameters take no gradient.
+find_unused_parameters = True

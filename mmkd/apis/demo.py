@@ -1,0 +1,65 @@
+# Copyright (c) mmkd contributors. All rights reserved.
+"""The embedded demo's building blocks, shared by ``tools/run_demo.py`` and ``benchmarks/seg_kd.py``."""
+import os.path as osp
+import shutil
+from typing import Dict
+
+from mmengine.config import Config
+from mmengine.logging import print_log
+from mmengine.runner import Runner
+
+REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+TEACHER_CONFIG = osp.join(REPO_ROOT, 'configs', 'demo', 'pspnet_r18-w32-d8_1xb4-600i_synthcity-128x256.py')
+STUDENT_CONFIG = osp.join(REPO_ROOT, 'configs', 'demo', 'pspnet_r18-w16-d8_1xb4-600i_synthcity-128x256.py')
+DISTILL_CONFIGS = {
+    'CWD': osp.join(REPO_ROOT, 'configs', 'cwd', 'cwd-logits_pspnet-r18w32-to-r18w16_1xb4-600i_synthcity-128x256.py'),
+    'BPKD': osp.join(REPO_ROOT, 'configs', 'bpkd', 'bpkd_pspnet-r18w32-to-r18w16_1xb4-600i_synthcity-128x256.py'),
+}
+
+
+def ensure_synthetic_city(data_root: str, num_train: int, num_val: int, seed: int) -> None:
+    """Generate the synthetic city into ``data_root`` unless it is already there."""
+    from mmkd.datasets.synthetic import generate_synthetic_cityscapes
+    if osp.isdir(osp.join(data_root, 'leftImg8bit', 'train')):
+        print_log(f'Using the synthetic city in {data_root}', logger='current')
+        return
+    print_log(f'Generating the synthetic city in {data_root} ({num_train} train / {num_val} val)', logger='current')
+    generate_synthetic_cityscapes(data_root, num_train=num_train, num_val=num_val, seed=seed)
+
+
+def demo_stage_config(config_path: str, work_dir: str, data_root: str, iters: int, seed: int = 0) -> Config:
+    """A demo config pointed at a work dir, data root, iteration budget and seed."""
+    cfg = Config.fromfile(config_path)
+    cfg.work_dir = work_dir
+    cfg.randomness = dict(seed=seed)
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        cfg[loader].dataset.data_root = data_root
+    cfg.train_cfg.max_iters = iters
+    cfg.train_cfg.val_interval = iters
+    cfg.default_hooks.checkpoint.interval = iters
+    warmup = max(1, min(50, iters // 10))
+    cfg.default_hooks.logger.interval = warmup
+    cfg.param_scheduler = [
+        dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=warmup),
+        dict(type='PolyLR', eta_min=1e-4, power=0.9, begin=warmup, end=iters, by_epoch=False),
+    ]
+    # Runners share one process: give each its own visualizer instance (mmengine keys them by name).
+    cfg.visualizer.name = f'visualizer_{osp.basename(work_dir)}'
+    return cfg
+
+
+def train_and_test(cfg: Config) -> Dict[str, float]:
+    """Train ``cfg`` from scratch in its work dir, then return the test metrics."""
+    if osp.isdir(cfg.work_dir):
+        shutil.rmtree(cfg.work_dir)
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    return runner.test()
+
+
+def count_parameters(cfg: Config) -> float:
+    """Parameters of ``cfg.model`` in millions."""
+    from mmengine.registry import MODELS, init_default_scope
+    init_default_scope(cfg.get('default_scope', 'mmseg'))
+    model = MODELS.build(cfg.model)
+    return sum(p.numel() for p in model.parameters()) / 1e6

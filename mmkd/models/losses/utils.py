@@ -1,0 +1,105 @@
+# Copyright (c) mmkd contributors. All rights reserved.
+"""Helpers shared by the feature-distillation losses (IFVD, CIRKD, ...).
+
+Each helper exists once here; losses import them rather than re-implementing label resizing, prototypes or
+normalisation. Label-range validation lives in :func:`mmkd.models.utils.check_segmentation_labels`.
+"""
+from typing import Sequence, Tuple
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+
+def l2_normalize_channels(feats: Tensor, eps: float = 1e-12) -> Tensor:
+    """L2-normalise a feature map over its channel axis (dim 1): every pixel embedding gets unit length.
+
+    All-zero pixel vectors stay zero (``eps`` guards the division), so their cosine with anything is 0, not NaN.
+
+    Args:
+        feats (Tensor): features [N, D, ...].
+        eps (float): lower bound of the norm. Defaults to 1e-12.
+
+    Returns:
+        Tensor: same shape as ``feats``.
+    """
+    return F.normalize(feats, p=2, dim=1, eps=eps)
+
+
+def resize_labels_nearest(labels: Tensor, size: Sequence[int]) -> Tensor:
+    """Resize integer label maps to a feature map's spatial size with nearest-neighbour sampling.
+
+    Nearest sampling never invents labels (no blending of two class ids, ignore stays ignore).
+
+    Args:
+        labels (Tensor): integer labels [N, H, W].
+        size (Sequence[int]): target (h, w).
+
+    Returns:
+        Tensor: long labels [N, h, w].
+    """
+    if labels.dim() != 3:
+        raise ValueError(f'labels must be [N, H, W], got shape {tuple(labels.shape)}.')
+    size = tuple(int(s) for s in size)
+    if tuple(labels.shape[1:]) == size:
+        return labels.long()
+    # interpolate has no integer kernel; float32 holds every label id below 2**24 exactly
+    resized = F.interpolate(labels.unsqueeze(1).float(), size=size, mode='nearest')
+    return resized.squeeze(1).long()
+
+
+def align_teacher_features(feats_S: Tensor, feats_T: Tensor, same_width: bool = False) -> Tensor:
+    """Detach teacher features and resize them (bilinear) to the student's spatial size.
+
+    Args:
+        feats_S (Tensor): student features [N, D_s, h, w].
+        feats_T (Tensor): teacher features [N, D_t, h', w'].
+        same_width (bool): require D_s == D_t (raise a ValueError naming both otherwise). Defaults to False.
+
+    Returns:
+        Tensor: teacher features [N, D_t, h, w], without gradient.
+    """
+    if feats_S.dim() != 4 or feats_T.dim() != 4:
+        raise ValueError(f'features must be [N, D, H, W]; got student {tuple(feats_S.shape)}, teacher '
+                         f'{tuple(feats_T.shape)}.')
+    if feats_S.shape[0] != feats_T.shape[0]:
+        raise ValueError(f'student and teacher batch sizes differ: {feats_S.shape[0]} vs {feats_T.shape[0]}.')
+    if same_width and feats_S.shape[1] != feats_T.shape[1]:
+        raise ValueError(f'student feature width D_s={feats_S.shape[1]} differs from teacher width '
+                         f'D_t={feats_T.shape[1]}: project the student features to the teacher width first (e.g. a '
+                         f'`mmkd.ProjectionHeadConnector` in the distiller\'s `connectors`).')
+    feats_T = feats_T.detach()
+    if feats_T.shape[2:] != feats_S.shape[2:]:
+        feats_T = F.interpolate(feats_T, size=feats_S.shape[2:], mode='bilinear', align_corners=False)
+    return feats_T
+
+
+def masked_class_prototypes(feats: Tensor, labels: Tensor, num_classes: int,
+                            ignore_index: int = 255) -> Tuple[Tensor, Tensor]:
+    r"""Per-image class prototypes: the mean feature over each class's pixels.
+
+    .. math::
+        p_{n,k} = \frac{\sum_{i} [y_{n,i} = k]\, f_{n,i}}{\max(1, \sum_i [y_{n,i} = k])}
+
+    Classes absent from an image get a zero prototype and count 0. Pixels labelled ``ignore_index`` take part in no
+    prototype. Labels must already be at the feature resolution and inside ``[0, num_classes)`` or ``ignore_index``.
+
+    Args:
+        feats (Tensor): features [N, D, h, w].
+        labels (Tensor): long labels [N, h, w].
+        num_classes (int): number of classes K.
+        ignore_index (int): the label of ignored pixels. Defaults to 255.
+
+    Returns:
+        tuple[Tensor, Tensor]: prototypes [N, K, D] and pixel counts [N, K] (float).
+    """
+    if labels.shape != (feats.shape[0], *feats.shape[2:]):
+        raise ValueError(f'labels {tuple(labels.shape)} do not match features {tuple(feats.shape)}: resize them to '
+                         f'the feature map first.')
+    valid = (labels != ignore_index).flatten(1)
+    class_ids = torch.where(valid, labels.flatten(1), torch.zeros_like(labels.flatten(1)))
+    membership = F.one_hot(class_ids, num_classes).to(feats.dtype) * valid.unsqueeze(-1).to(feats.dtype)  # [N,hw,K]
+    sums = torch.bmm(membership.transpose(1, 2), feats.flatten(2).transpose(1, 2))  # [N, K, D]
+    counts = membership.sum(dim=1)  # [N, K]
+    prototypes = sums / counts.clamp(min=1).unsqueeze(-1)
+    return prototypes, counts
