@@ -17,9 +17,9 @@ Each fix says what it works around, why, and when it can go. All are covered by 
    torch.load now defaults to ``weights_only=True``; mmengine 0.10.7 does not pass it and pickles its own
    ``HistoryBuffer`` objects into every checkpoint, so ``--resume`` fails with ``UnpicklingError`` (mmengine issue
    #1655). Its URL loader goes through ``torch.hub.load_state_dict_from_url``, whose default is
-   ``weights_only=False``: any downloaded checkpoint could run code. mmkd registers its own loader for local paths into mmengine's
-   ``CheckpointLoader`` and replaces the URL helper behind its ``http(s)://``, ``open-mmlab://``, ``torchvision://``
-   and ``mmcls://`` schemes; they load with ``weights_only=True`` and an explicit allow-list
+   ``weights_only=False``: any downloaded checkpoint could run code. mmkd registers its own loader for local paths
+   into mmengine's ``CheckpointLoader`` and replaces the URL helper behind its ``http(s)://``, ``open-mmlab://``,
+   ``torchvision://`` and ``mmcls://`` schemes; they load with ``weights_only=True`` and an explicit allow-list
    (:mod:`mmkd.utils.checkpoint`). Resume, ``load_from``, ``init_cfg=dict(type='Pretrained')`` and mmrazor's
    ``teacher_ckpt`` all go through ``CheckpointLoader``. Can go when an mmengine release loads with ``weights_only``
    and an allow-list itself (mmengine PR #1650), though the allow-list stays the project's policy.

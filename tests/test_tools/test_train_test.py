@@ -35,7 +35,8 @@ def teacher_ckpt(tmp_path_factory, synthetic_city):
 
 
 def test_distill_train_and_test(tmp_path, synthetic_city, teacher_ckpt):
-    result = train(DISTILL, tmp_path / 'distill', synthetic_city, 2, extra_options=[f'model.teacher_ckpt={teacher_ckpt}'])
+    result = train(DISTILL, tmp_path / 'distill', synthetic_city, 2,
+                   extra_options=[f'model.teacher_ckpt={teacher_ckpt}'])
     assert_ok(result)
     log = result.stdout + result.stderr
     assert 'distill.loss_cwd' in log and 'student.decode.loss_ce' in log
@@ -103,6 +104,7 @@ def test_distributed_two_cpu_processes(tmp_path, synthetic_city, teacher_ckpt):
          *city_cfg_options(synthetic_city, 2), f'model.teacher_ckpt={teacher_ckpt}', 'train_dataloader.batch_size=2'],
         env_extra=dict(PORT='29731', OMP_NUM_THREADS='1'))
     assert_ok(result)
+
     def dumped(stage, rank):
         return torch.load(work_dir / f'params_{stage}_rank{rank}.pth', weights_only=True)
 

@@ -7,9 +7,10 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
 
-from mmkd.models.utils import check_segmentation_labels
+from mmkd.models.utils import align_teacher_features, check_segmentation_labels
 from mmkd.registry import MODELS
-from .utils import align_teacher_features, l2_normalize_channels, masked_class_prototypes, resize_labels_nearest
+
+from .utils import l2_normalize_channels, masked_class_prototypes, resize_labels_nearest
 
 
 def _gather_from_all_ranks(tensor: Tensor) -> Tensor:

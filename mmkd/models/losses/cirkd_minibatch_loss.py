@@ -6,8 +6,10 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
 
+from mmkd.models.utils import align_teacher_features
 from mmkd.registry import MODELS
-from .utils import align_teacher_features, l2_normalize_channels
+
+from .utils import l2_normalize_channels
 
 
 @MODELS.register_module()

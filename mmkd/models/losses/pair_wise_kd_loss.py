@@ -7,7 +7,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
 
-from mmkd.models.losses.utils import align_teacher_features, l2_normalize_channels
+from mmkd.models.losses.utils import l2_normalize_channels
+from mmkd.models.utils import align_teacher_features
 from mmkd.registry import MODELS
 
 

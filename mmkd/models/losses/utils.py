@@ -48,32 +48,6 @@ def resize_labels_nearest(labels: Tensor, size: Sequence[int]) -> Tensor:
     return resized.squeeze(1).long()
 
 
-def align_teacher_features(feats_S: Tensor, feats_T: Tensor, same_width: bool = False) -> Tensor:
-    """Detach teacher features and resize them (bilinear) to the student's spatial size.
-
-    Args:
-        feats_S (Tensor): student features [N, D_s, h, w].
-        feats_T (Tensor): teacher features [N, D_t, h', w'].
-        same_width (bool): require D_s == D_t (raise a ValueError naming both otherwise). Defaults to False.
-
-    Returns:
-        Tensor: teacher features [N, D_t, h, w], without gradient.
-    """
-    if feats_S.dim() != 4 or feats_T.dim() != 4:
-        raise ValueError(f'features must be [N, D, H, W]; got student {tuple(feats_S.shape)}, teacher '
-                         f'{tuple(feats_T.shape)}.')
-    if feats_S.shape[0] != feats_T.shape[0]:
-        raise ValueError(f'student and teacher batch sizes differ: {feats_S.shape[0]} vs {feats_T.shape[0]}.')
-    if same_width and feats_S.shape[1] != feats_T.shape[1]:
-        raise ValueError(f'student feature width D_s={feats_S.shape[1]} differs from teacher width '
-                         f'D_t={feats_T.shape[1]}: project the student features to the teacher width first (e.g. a '
-                         f'`mmkd.ProjectionHeadConnector` in the distiller\'s `connectors`).')
-    feats_T = feats_T.detach()
-    if feats_T.shape[2:] != feats_S.shape[2:]:
-        feats_T = F.interpolate(feats_T, size=feats_S.shape[2:], mode='bilinear', align_corners=False)
-    return feats_T
-
-
 def masked_class_prototypes(feats: Tensor, labels: Tensor, num_classes: int,
                             ignore_index: int = 255) -> Tuple[Tensor, Tensor]:
     r"""Per-image class prototypes: the mean feature over each class's pixels.

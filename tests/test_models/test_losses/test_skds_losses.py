@@ -150,8 +150,8 @@ def test_pair_wise_zero_for_equal_features_and_batch_mean():
 def test_pair_wise_pooling_node_grid(pool_mode, size, nodes):
     loss_fn = PairWiseKDLoss(pool_mode)
     assert tuple(loss_fn.pool(torch.randn(1, 3, *size)).shape[2:]) == nodes
-    assert loss_fn.similarity(loss_fn.pool(torch.randn(2, 3, *size))).shape == (2, nodes[0] * nodes[1],
-                                                                                 nodes[0] * nodes[1])
+    num_nodes = nodes[0] * nodes[1]
+    assert loss_fn.similarity(loss_fn.pool(torch.randn(2, 3, *size))).shape == (2, num_nodes, num_nodes)
 
 
 def test_pair_wise_resizes_teacher_and_rejects_bad_mode():
