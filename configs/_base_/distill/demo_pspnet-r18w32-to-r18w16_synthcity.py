@@ -7,6 +7,9 @@ _base_ = [
 ]
 custom_imports = dict(imports=['mmkd'], allow_failed_imports=False)
 
+num_classes = 19
+teacher_feat_channels = 64  # PSPHead channels of the width-32 teacher (inputs of conv_seg)
+student_feat_channels = 32  # PSPHead channels of the width-16 student
 teacher_ckpt = 'work_dirs/demo/teacher/iter_600.pth'
 model = dict(
     _scope_='mmrazor',

@@ -1,0 +1,31 @@
+# Pair base, Seed 003: teacher HRNetV2p-W48 (FCN head) -> student HRNetV2p-W18-Small (FCN head),
+# Cityscapes 512x1024, 80k iterations.
+# Dataset, schedule and optimiser are the student row's; a method base adds the distiller's losses (a row is
+# [this file, ../methods/<method>.py]). The teacher checkpoint is not shipped: train the teacher row
+# (configs/seg_baselines/) or download mmseg's checkpoint of that model, and put it at `teacher_ckpt`.
+_base_ = [
+    '../../../seg_baselines/fcn_hr18s_4xb2-80k_cityscapes-512x1024.py',
+    '../seg_kd_recorders.py'
+]
+custom_imports = dict(imports=['mmkd'], allow_failed_imports=False)
+
+teacher_cfg_path = 'mmkd::seg_baselines/fcn_hr48_4xb2-80k_cityscapes-512x1024.py'
+student_cfg_path = 'mmkd::seg_baselines/fcn_hr18s_4xb2-80k_cityscapes-512x1024.py'
+teacher_ckpt = 'checkpoints/fcn_hr48_4xb2-80k_cityscapes-512x1024.pth'
+num_classes = 19
+# Widths of the decode heads' penultimate features (inputs of decode_head.conv_seg, recorder `feats`).
+teacher_feat_channels = 720
+student_feat_channels = 270
+model = dict(
+    _delete_=True,
+    _scope_='mmrazor',
+    type='mmkd.CheckedSingleTeacherDistill',
+    architecture=dict(cfg_path=student_cfg_path, pretrained=False),
+    teacher=dict(cfg_path=teacher_cfg_path, pretrained=False),
+    teacher_ckpt=teacher_ckpt,
+    distiller=dict(
+        type='ConfigurableDistiller',
+        student_recorders=_base_.student_recorders,
+        teacher_recorders=_base_.teacher_recorders))
+# The frozen teacher's parameters take no gradient.
+find_unused_parameters = True

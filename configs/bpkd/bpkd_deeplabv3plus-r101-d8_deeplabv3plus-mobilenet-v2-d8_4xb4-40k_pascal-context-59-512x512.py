@@ -1,0 +1,7 @@
+# BPKD, Seed 002 Table 2: DeepLabV3+-R101-D8 -> DeepLabV3+-MobileNetV2-D8,
+# Pascal Context 59 512x512, 40k iterations.
+_base_ = [
+    '../_base_/distill/pairs/deeplabv3plus-r101-d8_deeplabv3plus-mobilenet-v2-d8_4xb4-40k_pascal-context-59-512x512.py',
+    '../_base_/distill/methods/bpkd.py'
+]
+model = dict(distiller=_base_.distiller)

@@ -1,0 +1,7 @@
+# BPKD, Seed 003: HRNetV2p-W48 (FCN head) -> HRNetV2p-W18-Small (FCN head),
+# ADE20K 512x512, 80k iterations.
+_base_ = [
+    '../_base_/distill/pairs/fcn-hr48_fcn-hr18s_4xb4-80k_ade20k-512x512.py',
+    '../_base_/distill/methods/bpkd.py'
+]
+model = dict(distiller=_base_.distiller)

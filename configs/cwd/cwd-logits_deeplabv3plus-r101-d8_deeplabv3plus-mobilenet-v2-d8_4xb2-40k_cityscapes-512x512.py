@@ -1,0 +1,7 @@
+# CWD (logits), Seed 002 Table 2: DeepLabV3+-R101-D8 -> DeepLabV3+-MobileNetV2-D8,
+# Cityscapes 512x512, 40k iterations.
+_base_ = [
+    '../_base_/distill/pairs/deeplabv3plus-r101-d8_deeplabv3plus-mobilenet-v2-d8_4xb2-40k_cityscapes-512x512.py',
+    '../_base_/distill/methods/cwd.py'
+]
+model = dict(distiller=_base_.distiller)

@@ -1,0 +1,7 @@
+# CWD (logits), Seed 003: DeepLabV3+-R101-D8 -> DeepLabV3+-MobileNetV2-D8,
+# Pascal Context 59 480x480, 80k iterations.
+_base_ = [
+    '../_base_/distill/pairs/deeplabv3plus-r101-d8_deeplabv3plus-mobilenet-v2-d8_4xb4-80k_pascal-context-59-480x480.py',
+    '../_base_/distill/methods/cwd.py'
+]
+model = dict(distiller=_base_.distiller)

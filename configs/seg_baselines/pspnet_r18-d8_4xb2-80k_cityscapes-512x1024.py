@@ -1,0 +1,3 @@
+# Student row, seed 003: PSPNet-R18-D8, Cityscapes 512x1024, 80k iterations.
+# mmseg's config, unchanged.
+_base_ = 'mmseg::pspnet/pspnet_r18-d8_4xb2-80k_cityscapes-512x1024.py'
