@@ -68,3 +68,27 @@ def test_edge_mask_is_computed_once_per_label_tensor():
     assert bpkd_edge_mask(labels, 2, (2, 2), edge_width=3)[0].sum() == 0
     other = two_class_labels()  # equal content, another tensor
     assert bpkd_edge_mask(other, 2, (2, 2), edge_width=3)[0] is not first[0]
+
+
+def literal_band(labels, num_classes, kernel, ignore_index=255):
+    """The spec's recipe, step by step: one-hot (ignore all-zero), k x k dilation minus erosion via max pooling."""
+    import torch.nn.functional as F
+    valid = labels != ignore_index
+    onehot = F.one_hot(torch.where(valid, labels, 0), num_classes).permute(0, 3, 1, 2).float() * valid[:, None]
+    dilation = F.max_pool2d(onehot, kernel, stride=1, padding=kernel // 2)
+    erosion = 1 - F.max_pool2d(1 - onehot, kernel, stride=1, padding=kernel // 2)
+    return dilation - erosion
+
+
+@pytest.mark.parametrize('kernel', [3, 5, 7, 11])
+def test_fast_band_equals_the_literal_recipe(kernel):
+    generator = torch.Generator().manual_seed(kernel)
+    labels = torch.randint(0, 6, (2, 10, 14), generator=generator).repeat_interleave(4, 1).repeat_interleave(3, 2)
+    labels[0, :7, :9] = 255
+    labels[1, 20:, 30:] = 255
+    labels[1, 5, :] = 4  # a 1-pixel-thin object
+    expected = literal_band(labels, 6, kernel)
+    assert torch.equal(class_boundary_mask(labels, 6, edge_width=kernel), expected)
+    if kernel > 3:
+        assert torch.equal(class_boundary_mask(labels, 6, edge_width=kernel, compute_iters=(kernel - 1) // 2),
+                           expected)
