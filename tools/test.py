@@ -18,7 +18,7 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 import mmkd  # noqa: F401  (compat layer + registries)
-from mmkd.engine.runner_setup import prepare_cpu_distributed
+from mmkd.engine.runner_setup import load_run_config, prepare_cpu_distributed
 
 SEG_METRICS = ('mIoU', 'mDice', 'mFscore')
 DET_METRICS = ('bbox', 'segm', 'proposal')
@@ -85,14 +85,7 @@ def enable_visualization(cfg: Config, args: argparse.Namespace) -> None:
 
 def main() -> None:
     args = parse_args()
-    cfg = Config.fromfile(args.config)
-    cfg.launcher = args.launcher
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir', None) is None:
-        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
+    cfg = load_run_config(args.config, args.launcher, args.cfg_options, args.work_dir)
     cfg.load_from = args.checkpoint
 
     if args.eval:

@@ -1,5 +1,5 @@
 # Copyright (c) mmkd contributors. All rights reserved.
-"""Distributed training on CPU-only machines (gloo), used by ``tools/train.py`` and ``tools/test.py``.
+"""Run set-up shared by ``tools/train.py`` and ``tools/test.py``: the config, and distributed runs on CPU (gloo).
 
 mmengine 0.10.7 assumes a GPU once a launcher is set: ``init_dist`` calls ``torch.cuda.set_device`` (an
 AttributeError on CPU builds of torch) and the DDP wrapper is given ``device_ids=[LOCAL_RANK]`` (rejected by
@@ -8,11 +8,37 @@ with gloo, so the Runner skips ``init_dist``, and asks for a DDP wrapper without
 changes.
 """
 import os
+import os.path as osp
 import subprocess
+from typing import Optional
 
 import torch
 import torch.distributed as torch_dist
 from mmengine.config import Config
+
+
+def load_run_config(config_path: str, launcher: str = 'none', cfg_options: Optional[dict] = None,
+                    work_dir: Optional[str] = None) -> Config:
+    """Read a config for a run: CLI overrides merged, launcher set, work dir resolved.
+
+    Args:
+        config_path (str): the config file.
+        launcher (str): job launcher. Defaults to 'none'.
+        cfg_options (dict, optional): ``--cfg-options`` overrides.
+        work_dir (str, optional): ``--work-dir``; else the config's, else ``./work_dirs/<config name>``.
+
+    Returns:
+        Config: the run's config.
+    """
+    cfg = Config.fromfile(config_path)
+    cfg.launcher = launcher
+    if cfg_options is not None:
+        cfg.merge_from_dict(cfg_options)
+    if work_dir is not None:
+        cfg.work_dir = work_dir
+    elif cfg.get('work_dir', None) is None:
+        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(config_path))[0])
+    return cfg
 
 
 def _slurm_env_to_torch_env(port: str = '29500') -> None:
