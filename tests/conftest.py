@@ -1,6 +1,8 @@
 # Copyright (c) mmkd contributors. All rights reserved.
 import pytest
 
+import mmkd  # noqa: F401  (compat layer first: test modules may import mmrazor directly)
+
 from tests.helpers.tools import REPO_ROOT
 
 

@@ -3,11 +3,11 @@ from typing import Optional, Sequence, Union
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 from torch import Tensor
 
 from mmkd.models.utils import bpkd_edge_mask, match_teacher_logits
 from mmkd.registry import MODELS
+from .utils import temperature_kl
 
 
 @MODELS.register_module()
@@ -83,9 +83,7 @@ class BPKDEdgeLoss(nn.Module):
         edge_mask, _ = bpkd_edge_mask(gt_labels, num_classes, preds_S.shape[2:], self.edge_width, self.ignore_index,
                                       self.compute_iters)
         edge_mask = edge_mask.to(preds_S.dtype)
-        log_p_s = F.log_softmax(preds_S * edge_mask / self.tau, dim=1)
-        log_p_t = F.log_softmax(preds_T * edge_mask / self.tau, dim=1)
-        pixel_kl = (log_p_t.exp() * (log_p_t - log_p_s)).sum(dim=1, keepdim=True)  # phi [N, 1, h, w]
+        pixel_kl = temperature_kl(preds_S * edge_mask, preds_T * edge_mask, self.tau).unsqueeze(1)  # phi [N,1,h,w]
         per_class = (pixel_kl * edge_mask).sum(dim=(2, 3))  # [N, C]
         mask_pixels = (edge_mask > 0).sum(dim=(2, 3)).clamp(min=1)
         per_class = per_class * self.class_weights.to(per_class) / mask_pixels

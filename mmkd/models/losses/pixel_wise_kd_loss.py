@@ -5,6 +5,7 @@ from torch import Tensor
 
 from mmkd.models.utils import match_teacher_logits
 from mmkd.registry import MODELS
+from .utils import temperature_kl
 
 
 @MODELS.register_module()
@@ -58,11 +59,10 @@ class PixelWiseKDLoss(nn.Module):
             Tensor: scalar loss.
         """
         preds_T = match_teacher_logits(preds_S, preds_T)
-        log_probs_S = F.log_softmax(preds_S / self.tau, dim=1)
-        probs_T = F.softmax(preds_T / self.tau, dim=1)
-        per_pixel = -(probs_T * log_probs_S).sum(dim=1)  # [N, h, w]
-        if self.divergence == 'kl':
-            # xlogy: 0·log 0 = 0 for classes the teacher rules out entirely
-            per_pixel = per_pixel + (probs_T.xlogy(probs_T)).sum(dim=1)
+        per_pixel = temperature_kl(preds_S, preds_T, self.tau)  # [N, h, w]
+        if self.divergence == 'ce':
+            # CE = KL + H(teacher); xlogy: 0·log 0 = 0 for classes the teacher rules out entirely
+            probs_T = F.softmax(preds_T / self.tau, dim=1)
+            per_pixel = per_pixel - probs_T.xlogy(probs_T).sum(dim=1)
         # mean over pixels and images = Σ_pixels / (h·w), averaged over the batch
         return self.loss_weight * self.tau**2 * per_pixel.mean()

@@ -77,3 +77,24 @@ def masked_class_prototypes(feats: Tensor, labels: Tensor, num_classes: int,
     counts = membership.sum(dim=1)  # [N, K]
     prototypes = sums / counts.clamp(min=1).unsqueeze(-1)
     return prototypes, counts
+
+
+def temperature_kl(student_logits: Tensor, teacher_logits: Tensor, tau: float = 1.0, dim: int = 1) -> Tensor:
+    r"""KL divergence of temperature-softened distributions, summed over ``dim``, at every other position.
+
+    :math:`\mathrm{KL}(\mathrm{softmax}(z^t/\tau) \| \mathrm{softmax}(z^s/\tau))`, computed from log-probabilities
+    (stable for large logits); no :math:`\tau^2` factor and no reduction over the remaining axes: callers weight and
+    reduce. Gradients flow into both inputs; callers detach the teacher.
+
+    Args:
+        student_logits (Tensor): e.g. [N, C, h, w].
+        teacher_logits (Tensor): same shape.
+        tau (float): temperature. Defaults to 1.0.
+        dim (int): the class axis. Defaults to 1.
+
+    Returns:
+        Tensor: the input shape without ``dim``.
+    """
+    log_probs_S = F.log_softmax(student_logits / tau, dim=dim)
+    log_probs_T = F.log_softmax(teacher_logits / tau, dim=dim)
+    return (log_probs_T.exp() * (log_probs_T - log_probs_S)).sum(dim=dim)
