@@ -5,7 +5,7 @@
 # (configs/seg_baselines/) or download mmseg's checkpoint of that model, and put it at `teacher_ckpt`.
 _base_ = [
     '../../../seg_baselines/mobilenet-v2-d8_deeplabv3plus_4xb2-80k_cityscapes-512x1024.py',
-    '../seg_kd_recorders.py'
+    '../seg_kd_algorithm.py'
 ]
 custom_imports = dict(imports=['mmkd'], allow_failed_imports=False)
 
@@ -17,15 +17,8 @@ num_classes = 19
 teacher_feat_channels = 512
 student_feat_channels = 512
 model = dict(
+    _base_.distill_algorithm,
     _delete_=True,
-    _scope_='mmrazor',
-    type='mmkd.CheckedSingleTeacherDistill',
     architecture=dict(cfg_path=student_cfg_path, pretrained=False),
     teacher=dict(cfg_path=teacher_cfg_path, pretrained=False),
-    teacher_ckpt=teacher_ckpt,
-    distiller=dict(
-        type='ConfigurableDistiller',
-        student_recorders=_base_.student_recorders,
-        teacher_recorders=_base_.teacher_recorders))
-# The frozen teacher's parameters take no gradient.
-find_unused_parameters = True
+    teacher_ckpt=teacher_ckpt)
