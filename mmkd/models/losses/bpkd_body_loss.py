@@ -5,7 +5,7 @@ import torch.nn as nn
 from mmrazor.models.losses import ChannelWiseDivergence
 from torch import Tensor
 
-from mmkd.models.utils import bpkd_edge_mask, match_teacher_logits
+from mmkd.models.utils import band_kernel_passes, bpkd_edge_mask, match_teacher_logits
 from mmkd.registry import MODELS
 
 
@@ -39,8 +39,7 @@ class BPKDBodyLoss(nn.Module):
                  loss_weight: float = 20.0,
                  ignore_index: int = 255) -> None:
         super().__init__()
-        if edge_width < 1 or edge_width % 2 == 0:
-            raise ValueError(f'edge_width must be an odd positive kernel size, got {edge_width}.')
+        band_kernel_passes(edge_width, compute_iters)  # validates both now rather than at the first step
         if tau <= 0:
             raise ValueError(f'tau must be positive, got {tau}.')
         self.edge_width = edge_width

@@ -5,7 +5,7 @@ import torch
 import torch.nn as nn
 from torch import Tensor
 
-from mmkd.models.utils import bpkd_edge_mask, match_teacher_logits
+from mmkd.models.utils import band_kernel_passes, bpkd_edge_mask, match_teacher_logits
 from mmkd.registry import MODELS
 from .utils import temperature_kl
 
@@ -51,8 +51,7 @@ class BPKDEdgeLoss(nn.Module):
         super().__init__()
         if tau <= 0:
             raise ValueError(f'tau must be positive, got {tau}.')
-        if edge_width < 1 or edge_width % 2 == 0:
-            raise ValueError(f'edge_width must be an odd positive kernel size, got {edge_width}.')
+        band_kernel_passes(edge_width, compute_iters)  # validates both now rather than at the first step
         self.tau = tau
         self.edge_width = edge_width
         self.compute_iters = compute_iters

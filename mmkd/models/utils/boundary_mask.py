@@ -30,8 +30,12 @@ def check_segmentation_labels(labels: Tensor, num_classes: int, ignore_index: in
                          f'ignore_index={ignore_index}: the label maps and num_classes={num_classes} disagree.')
 
 
-def _max_pool_passes(kernel_size: int, compute_iters: Optional[int]) -> Tuple[int, int]:
-    """(kernel, passes) such that ``passes`` stride-1 max pools of ``kernel`` equal one ``kernel_size`` pool."""
+def band_kernel_passes(kernel_size: int, compute_iters: Optional[int] = None) -> Tuple[int, int]:
+    """(kernel, passes) such that ``passes`` stride-1 max pools of ``kernel`` equal one ``kernel_size`` pool.
+
+    Also the validation of ``edge_width`` / ``compute_iters`` (a clear ValueError), which the losses call at build
+    time so that a bad config fails before training.
+    """
     if kernel_size < 1 or kernel_size % 2 == 0:
         raise ValueError(f'edge_width must be an odd positive kernel size, got {kernel_size}.')
     if compute_iters is None or kernel_size == 1:
@@ -95,7 +99,7 @@ def class_boundary_mask(labels: Tensor,
         Tensor: [N, C, H, W] float mask with values in {0, 1}; no gradient.
     """
     check_segmentation_labels(labels, num_classes, ignore_index)
-    kernel, passes = _max_pool_passes(edge_width, compute_iters)
+    kernel, passes = band_kernel_passes(edge_width, compute_iters)
     # channel C holds the ignore pixels, so that "class c next to ignore" is a boundary of c
     channel = torch.where(labels == ignore_index, num_classes, labels).unsqueeze(1)
     onehot = channel == torch.arange(num_classes + 1, device=labels.device).view(1, -1, 1, 1)

@@ -120,3 +120,11 @@ def test_body_loss_ignores_the_boundary_band():
     assert loss_fn(student_changed, teacher, labels).item() == pytest.approx(before.item(), rel=1e-6)
     student_changed[:, :, :, 0] = torch.tensor([5., -5.]).view(1, 2, 1)  # a body column
     assert loss_fn(student_changed, teacher, labels).item() != pytest.approx(before.item(), rel=1e-3)
+
+
+def test_bad_band_settings_fail_at_build_time():
+    with pytest.raises(ValueError, match='compute_iters=2'):
+        BPKDEdgeLoss(edge_width=7, compute_iters=2)
+    with pytest.raises(ValueError, match='compute_iters=4'):
+        BPKDBodyLoss(edge_width=7, compute_iters=4)
+    BPKDEdgeLoss(edge_width=7, compute_iters=3)
