@@ -33,6 +33,9 @@ class EdgeVGG16(BaseModule):
         pool_ceil_mode (bool): ``ceil_mode`` of all four pools: True keeps odd sides from losing a row (RCF).
             Defaults to False.
         in_channels (int): Input image channels. Defaults to 3.
+        channels (Sequence[int], optional): Output width of each of the 13 convs, conv1_1 … conv5_3 in order, for a
+            channel-pruned trunk (``tools/pruning/prune_rcf.py`` writes them into the pruned config). Defaults to
+            None: VGG16's widths (64, 64, 128, 128, 256, 256, 256, 512, 512, 512, 512, 512, 512).
         init_cfg (dict | list[dict], optional): mmengine init config. Defaults to None (PyTorch's default init).
     """
 
@@ -42,6 +45,7 @@ class EdgeVGG16(BaseModule):
                  conv5_dilation: int = 1,
                  pool_ceil_mode: bool = False,
                  in_channels: int = 3,
+                 channels: Optional[Sequence[int]] = None,
                  init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         for name, value in (('pool4_stride', pool4_stride), ('pool4_kernel', pool4_kernel),
@@ -52,20 +56,33 @@ class EdgeVGG16(BaseModule):
         self.pool4_kernel = pool4_kernel
         self.conv5_dilation = conv5_dilation
         self.pool_ceil_mode = pool_ceil_mode
+        num_convs_total = sum(num_convs for _, num_convs, _ in VGG16_STAGES)
+        if channels is None:
+            channels = [width for _, num_convs, width in VGG16_STAGES for _ in range(num_convs)]
+        if len(channels) != num_convs_total or not all(
+                isinstance(width, int) and not isinstance(width, bool) and width > 0 for width in channels):
+            raise ValueError(f'EdgeVGG16: channels must be {num_convs_total} positive ints (conv1_1 … conv5_3), '
+                             f'got {channels!r}')
+        widths = iter(channels)
 
         self.stage_conv_names: List[List[str]] = []
+        # Output width of every conv, per stage: a pruned trunk's convs within one stage may differ.
+        self.conv_channels: List[List[int]] = []
         self.stage_channels: List[int] = []
         width_in = in_channels
-        for stage, num_convs, width in VGG16_STAGES:
+        for stage, num_convs, _ in VGG16_STAGES:
             dilation = conv5_dilation if stage == 5 else 1
-            names = []
+            names, stage_widths = [], []
             for i in range(1, num_convs + 1):
                 name = f'conv{stage}_{i}'
+                width = next(widths)
                 self.add_module(name, nn.Conv2d(width_in, width, 3, padding=dilation, dilation=dilation))
                 names.append(name)
+                stage_widths.append(width)
                 width_in = width
             self.stage_conv_names.append(names)
-            self.stage_channels.append(width)
+            self.conv_channels.append(stage_widths)
+            self.stage_channels.append(stage_widths[-1])
         self.pool1 = nn.MaxPool2d(2, stride=2, ceil_mode=pool_ceil_mode)
         self.pool2 = nn.MaxPool2d(2, stride=2, ceil_mode=pool_ceil_mode)
         self.pool3 = nn.MaxPool2d(2, stride=2, ceil_mode=pool_ceil_mode)
