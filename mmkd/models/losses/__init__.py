@@ -4,6 +4,8 @@ from .bpkd_body_loss import BPKDBodyLoss  # noqa: F401
 from .bpkd_edge_loss import BPKDEdgeLoss  # noqa: F401
 from .cirkd_memory_loss import CIRKDMemoryLoss  # noqa: F401
 from .cirkd_minibatch_loss import CIRKDMiniBatchLoss  # noqa: F401
+from .edge_kd_loss import EdgeKDLoss  # noqa: F401
 from .ifvd_loss import IFVDLoss  # noqa: F401
 from .pair_wise_kd_loss import PairWiseKDLoss  # noqa: F401
 from .pixel_wise_kd_loss import PixelWiseKDLoss  # noqa: F401
+from .weighted_edge_bce_loss import WeightedEdgeBCELoss  # noqa: F401

@@ -1,0 +1,134 @@
+# Copyright (c) mmkd contributors. All rights reserved.
+"""EdgeDetector: the mmengine model that wraps an edge network, its loss and test-time output."""
+import copy
+from typing import Dict, List, Optional, Sequence, Union
+
+import torch
+import torch.nn.functional as F
+from mmengine.model import BaseModel
+from mmengine.structures import PixelData
+from mmseg.structures import SegDataSample
+from torch import Tensor
+
+from mmkd.registry import MODELS
+
+# RCF's input normalisation, shared by every edge model here (teacher and students): images stay BGR (as loaded),
+# the BSDS mean is subtracted, nothing is scaled. Sides are padded to a multiple of 32 and outputs cropped back.
+EDGE_DATA_PREPROCESSOR = dict(
+    type='mmseg.SegDataPreProcessor', mean=[104.00699, 116.66877, 122.67892], std=[1.0, 1.0, 1.0],
+    bgr_to_rgb=False, pad_val=0, seg_pad_val=255, size_divisor=32, test_cfg=dict(size_divisor=32))
+
+
+@MODELS.register_module()
+class EdgeDetector(BaseModel):
+    """Edge "segmentor": network + per-output loss + test-time probability maps, driven by tools/train.py/test.py.
+
+    The network (:class:`RCF`, :class:`HED`, :class:`MobileNetV2EdgeNet`, ...) maps images [N, 3, H, W] to a list of
+    logit maps [N, 1, H, W], side outputs first and the fused/final output last.
+
+    - ``mode='loss'``: one entry per output, ``loss_side{k}`` for the side outputs and ``loss_fuse`` for the last,
+      each ``output_weights[k] * loss_edge(output_k, gt)``; mmengine sums every ``loss*`` entry, so the training loss
+      is the (weighted) sum over outputs (equal weights 1 by default, as in HED/RCF and the seed's SO Model).
+      Ground truth: ``data_sample.gt_edge_map.data`` [1, H, W] in [0, 1] (padding = 255, ignored by the loss).
+    - ``mode='predict'``: ``pred_edge_map = PixelData(data=[1, h, w])``, the sigmoid of the final output cropped to the
+      un-padded image (``img_shape``) and resized to ``ori_shape`` if a transform resized the image. With
+      ``test_cfg=dict(scales=(0.5, 1.0, 1.5))`` the probability maps of the rescaled inputs are averaged (RCF's
+      multi-scale test).
+    - ``mode='tensor'``: the list of logit maps.
+
+    Args:
+        network (dict): Config of the edge network (must expose ``num_outputs``).
+        loss_edge (dict): Loss applied to every output. Defaults to ``dict(type='WeightedEdgeBCELoss')``.
+        data_preprocessor (dict, optional): Defaults to ``EDGE_DATA_PREPROCESSOR`` (BGR mean subtraction, no
+            scaling, pad to a multiple of 32).
+        output_weights (Sequence[float], optional): Loss weight of each output. Defaults to None (all 1).
+        test_cfg (dict, optional): ``scales`` (Sequence[float]) for multi-scale testing. Defaults to None (1.0).
+        init_cfg (dict | list[dict], optional): mmengine init config. Defaults to None.
+    """
+
+    def __init__(self,
+                 network: Dict,
+                 loss_edge: Dict = dict(type='WeightedEdgeBCELoss'),
+                 data_preprocessor: Optional[Dict] = None,
+                 output_weights: Optional[Sequence[float]] = None,
+                 test_cfg: Optional[Dict] = None,
+                 init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
+        if data_preprocessor is None:
+            data_preprocessor = copy.deepcopy(EDGE_DATA_PREPROCESSOR)
+        super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        self.network = MODELS.build(network)
+        num_outputs = getattr(self.network, 'num_outputs', None)
+        if not isinstance(num_outputs, int) or num_outputs < 1:
+            raise ValueError(f'EdgeDetector: network {network.get("type")} must expose num_outputs (>= 1)')
+        self.loss_edge = MODELS.build(loss_edge)
+        if output_weights is None:
+            output_weights = [1.0] * num_outputs
+        if len(output_weights) != num_outputs:
+            raise ValueError(f'EdgeDetector: output_weights has {len(output_weights)} entries but the network '
+                             f'{network.get("type")} has {num_outputs} outputs')
+        self.output_weights = [float(w) for w in output_weights]
+        self.test_cfg = dict(test_cfg or {})
+        scales = self.test_cfg.get('scales', (1.0, ))
+        if not scales or any(s <= 0 for s in scales):
+            raise ValueError(f'EdgeDetector: test_cfg.scales must be positive numbers, got {scales!r}')
+        self.scales = tuple(float(s) for s in scales)
+
+    @property
+    def num_outputs(self) -> int:
+        return self.network.num_outputs
+
+    def output_names(self) -> List[str]:
+        """Loss keys: ``loss_side1`` … then ``loss_fuse`` (the final output)."""
+        return [f'loss_side{k + 1}' for k in range(self.num_outputs - 1)] + ['loss_fuse']
+
+    def forward(self, inputs: Tensor, data_samples: Optional[list] = None, mode: str = 'tensor'):
+        """Args: inputs (Tensor): [N, 3, H, W]; data_samples: mmseg ``SegDataSample``s; mode: loss/predict/tensor."""
+        if mode == 'loss':
+            return self.loss(inputs, data_samples)
+        if mode == 'predict':
+            return self.predict(inputs, data_samples)
+        if mode == 'tensor':
+            return self.network(inputs)
+        raise ValueError(f'EdgeDetector: invalid mode {mode!r}; use "loss", "predict" or "tensor"')
+
+    def loss(self, inputs: Tensor, data_samples: list) -> Dict[str, Tensor]:
+        """Per-output losses against ``gt_edge_map`` [N, 1, H, W]."""
+        if not data_samples or any('gt_edge_map' not in s for s in data_samples):
+            raise ValueError('EdgeDetector.loss needs data samples with gt_edge_map (use PackEdgeInputs)')
+        target = torch.stack([s.gt_edge_map.data for s in data_samples]).to(inputs.device, torch.float32)
+        outputs = self.network(inputs)
+        if target.shape[-2:] != outputs[-1].shape[-2:]:
+            raise ValueError(f'EdgeDetector: gt_edge_map {tuple(target.shape[-2:])} and network output '
+                             f'{tuple(outputs[-1].shape[-2:])} differ in size')
+        return {name: weight * self.loss_edge(output, target)
+                for name, weight, output in zip(self.output_names(), self.output_weights, outputs)}
+
+    def predict_probability(self, inputs: Tensor) -> Tensor:
+        """Sigmoid of the final output [N, 1, H, W], averaged over ``test_cfg.scales``."""
+        size = inputs.shape[-2:]
+        probs = []
+        for scale in self.scales:
+            scaled = inputs if scale == 1.0 else F.interpolate(
+                inputs, scale_factor=scale, mode='bilinear', align_corners=False)
+            final = self.network(scaled)[-1]
+            if final.shape[-2:] != size:
+                final = F.interpolate(final, size=size, mode='bilinear', align_corners=False)
+            probs.append(torch.sigmoid(final))
+        return torch.stack(probs).mean(0)
+
+    def predict(self, inputs: Tensor, data_samples: Optional[list] = None) -> list:
+        """``pred_edge_map`` (probabilities [1, h, w]) on every data sample."""
+        probs = self.predict_probability(inputs)
+        if data_samples is None:
+            data_samples = [SegDataSample(metainfo=dict(img_shape=tuple(inputs.shape[-2:]))) for _ in inputs]
+        for prob, sample in zip(probs, data_samples):
+            h, w = sample.metainfo.get('img_shape', prob.shape[-2:])[:2]
+            prob = prob[:, :h, :w]
+            ori_shape = sample.metainfo.get('ori_shape', (h, w))[:2]
+            if tuple(ori_shape) != (h, w):
+                prob = F.interpolate(prob[None], size=tuple(ori_shape), mode='bilinear', align_corners=False)[0]
+            sample.set_data(dict(pred_edge_map=PixelData(data=prob)))
+        return data_samples
+
+
+__all__ = ['EdgeDetector', 'EDGE_DATA_PREPROCESSOR']

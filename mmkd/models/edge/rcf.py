@@ -1,0 +1,110 @@
+# Copyright (c) mmkd contributors. All rights reserved.
+"""RCF: richer convolutional features for edge detection, on the shared VGG16 trunk."""
+from typing import List, Optional, Union
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from mmengine.model import BaseModule
+from torch import Tensor
+
+from mmkd.registry import MODELS
+
+# RCF's trunk as in the official PyTorch port: ceil-mode pools, pool4 2×2 stride 1, conv5 dilated by 2, so the
+# deepest stage stays at 1/8 of the input.
+RCF_BACKBONE = dict(type='EdgeVGG16', pool4_stride=1, pool4_kernel=2, conv5_dilation=2, pool_ceil_mode=True)
+
+
+@MODELS.register_module()
+class RCF(BaseModule):
+    """Richer Convolutional Features for edge detection (Liu et al., CVPR 2017, arXiv 1612.02103).
+
+    Every conv of VGG16 (:class:`EdgeVGG16`) contributes: for stage :math:`k` with conv outputs
+    :math:`f_{k,1} … f_{k,m_k}` ([N, C_k, H_k, W_k]),
+
+    .. math::
+        S_k = \\mathrm{up}\\Big(v_k^\\top \\sum_{j=1}^{m_k} (W_{k,j} f_{k,j} + b_{k,j}) + c_k\\Big),\\qquad
+        S_{fuse} = \\sum_{k=1}^{5} h_k S_k + d,
+
+    where :math:`W_{k,j}` are 1×1 convs to ``side_channels`` (21) channels, :math:`v_k` a 1×1 conv to one channel,
+    ``up`` bilinear upsampling to the input size, and :math:`h_k` the fuse 1×1 conv over the 5 side outputs.
+    The edge probability is :math:`\\sigma(S_{fuse})`; training supervises all six maps.
+
+    Upsampling is ``F.interpolate(mode='bilinear')`` straight to the input size. The official port uses fixed
+    (non-trainable) bilinear transposed convs followed by a crop; both are bilinear interpolation and differ only in
+    the sub-pixel alignment chosen by the crop offset.
+
+    Initialisation as in the official port: the 21-channel and 1-channel side convs N(0, 0.01) with bias 0, the fuse
+    weights 0.2 each (1 / number of sides) with bias 0; the trunk keeps PyTorch's default init unless ``init_cfg``
+    (or ``backbone.init_cfg``) loads weights. A channel-pruned trunk works unchanged: the side convs take their input
+    widths from the trunk's ``conv_channels`` (per conv) when it has them.
+
+    Args:
+        backbone (dict): Config of the VGG16 trunk returning, per stage, the list of conv outputs.
+            Defaults to ``RCF_BACKBONE``.
+        side_channels (int): Width of the per-conv 1×1 side convs. Defaults to 21.
+        align_corners (bool): ``align_corners`` of the bilinear upsampling. Defaults to False.
+        init_cfg (dict | list[dict], optional): mmengine init config. Defaults to None.
+    """
+
+    def __init__(self,
+                 backbone: dict = RCF_BACKBONE,
+                 side_channels: int = 21,
+                 align_corners: bool = False,
+                 init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        if not isinstance(backbone, dict) or 'type' not in backbone:
+            raise TypeError(f'RCF: backbone must be a config dict with a "type" key, got {backbone!r}')
+        if not isinstance(side_channels, int) or side_channels < 1:
+            raise ValueError(f'RCF: side_channels must be a positive int, got {side_channels!r}')
+        self.backbone = MODELS.build(backbone)
+        conv_channels = getattr(self.backbone, 'conv_channels', None)
+        if conv_channels is None:  # an unpruned trunk: every conv of a stage has the stage width
+            conv_channels = [[width] * len(names) for width, names in
+                             zip(self.backbone.stage_channels, self.backbone.stage_conv_names)]
+        if len(conv_channels) != 5:
+            raise ValueError(f'RCF: backbone {backbone["type"]} must have 5 stages, got {len(conv_channels)}')
+        self.side_channels = side_channels
+        self.align_corners = align_corners
+        # conv_down[k][j]: conv j of stage k -> side_channels; score[k]: summed stage map -> 1 channel.
+        self.conv_down = nn.ModuleList(
+            nn.ModuleList(nn.Conv2d(width, side_channels, kernel_size=1) for width in widths)
+            for widths in conv_channels)
+        self.score = nn.ModuleList(nn.Conv2d(side_channels, 1, kernel_size=1) for _ in conv_channels)
+        self.fuse = nn.Conv2d(len(conv_channels), 1, kernel_size=1)
+        for conv in [c for stage in self.conv_down for c in stage] + list(self.score):
+            nn.init.normal_(conv.weight, mean=0.0, std=0.01)
+            nn.init.zeros_(conv.bias)
+        nn.init.constant_(self.fuse.weight, 1.0 / len(conv_channels))
+        nn.init.zeros_(self.fuse.bias)
+
+    @property
+    def num_outputs(self) -> int:
+        """5 side outputs + the fused output."""
+        return len(self.score) + 1
+
+    def forward(self, inputs: Tensor) -> List[Tensor]:
+        """Edge logits.
+
+        Args:
+            inputs (Tensor): Images [N, 3, H, W] (BGR, mean-subtracted, unscaled in RCF's recipe). Any H, W.
+
+        Returns:
+            list[Tensor]: 6 logit maps [N, 1, H, W]: side outputs 1–5, then the fused output (last).
+        """
+        if inputs.dim() != 4:
+            raise ValueError(f'RCF expects images [N, C, H, W], got shape {tuple(inputs.shape)}')
+        size = inputs.shape[-2:]
+        stages = self.backbone(inputs)
+        sides = []
+        for convs, score, stage in zip(self.conv_down, self.score, stages):
+            summed = sum(conv(feature) for conv, feature in zip(convs, stage))
+            side = score(summed)
+            if side.shape[-2:] != size:
+                side = F.interpolate(side, size=size, mode='bilinear', align_corners=self.align_corners)
+            sides.append(side)
+        fused = self.fuse(torch.cat(sides, dim=1))
+        return sides + [fused]
+
+
+__all__ = ['RCF', 'RCF_BACKBONE']
