@@ -7,5 +7,8 @@ from .cirkd_minibatch_loss import CIRKDMiniBatchLoss  # noqa: F401
 from .edge_kd_loss import EdgeKDLoss  # noqa: F401
 from .ifvd_loss import IFVDLoss  # noqa: F401
 from .pair_wise_kd_loss import PairWiseKDLoss  # noqa: F401
+from .pfi_loss import PFILoss  # noqa: F401
 from .pixel_wise_kd_loss import PixelWiseKDLoss  # noqa: F401
+from .rank_mimicking_loss import RankMimickingLoss  # noqa: F401
+from .sigmoid_soft_label_kd_loss import SigmoidSoftLabelKDLoss  # noqa: F401
 from .weighted_edge_bce_loss import WeightedEdgeBCELoss  # noqa: F401
