@@ -4,6 +4,7 @@ import torch
 
 from mmkd.models.edge import EdgeVGG16, vgg16_conv_state_dict_keys
 from mmkd.registry import MODELS
+from tests.helpers.torch_threads import one_torch_thread  # noqa: F401  (autouse)
 
 
 def test_hed_settings_shapes_at_odd_size():
