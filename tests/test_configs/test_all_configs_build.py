@@ -131,23 +131,25 @@ def check_distillation(config: str, cfg: Config, model: torch.nn.Module) -> None
                 modules = dict(getattr(model, side).named_modules())
                 assert rec.source in modules, f'{config}: {side} recorder {rec_name} source {rec.source} not found'
 
-    # Pair widths and classes reach the modules that depend on them.
-    width_s = model.student.decode_head.conv_seg.in_channels
-    width_t = model.teacher.decode_head.conv_seg.in_channels
-    if 'student_feat_channels' in cfg:
-        assert (cfg.student_feat_channels, cfg.teacher_feat_channels) == (width_s, width_t), config
-    for loss_name, loss in model.distiller.distill_losses.items():
-        if hasattr(loss, 'num_classes'):
-            assert loss.num_classes == student_classes, f'{config}: {loss_name}.num_classes'
-        if hasattr(loss, 'feat_channels'):
-            assert loss.feat_channels == width_t, f'{config}: {loss_name}.feat_channels'
-    for loss_name, mapping in distiller.loss_forward_mappings.items():
-        for arg, item in mapping.items():
-            if item.get('connector') and item.recorder == 'feats':
-                connector = model.distiller.connectors[item.connector]
-                width_in = width_s if item.from_student else width_t
-                assert (connector.in_channels, connector.out_channels) == (width_in, width_t), \
-                    f'{config}: connector {item.connector}'
+    # Pair widths and classes reach the modules that depend on them (segmentors: instance segmentors such as SOLOv2
+    # have no decode head).
+    if hasattr(model.student, 'decode_head'):
+        width_s = model.student.decode_head.conv_seg.in_channels
+        width_t = model.teacher.decode_head.conv_seg.in_channels
+        if 'student_feat_channels' in cfg:
+            assert (cfg.student_feat_channels, cfg.teacher_feat_channels) == (width_s, width_t), config
+        for loss_name, loss in model.distiller.distill_losses.items():
+            if hasattr(loss, 'num_classes'):
+                assert loss.num_classes == student_classes, f'{config}: {loss_name}.num_classes'
+            if hasattr(loss, 'feat_channels'):
+                assert loss.feat_channels == width_t, f'{config}: {loss_name}.feat_channels'
+        for loss_name, mapping in distiller.loss_forward_mappings.items():
+            for arg, item in mapping.items():
+                if item.get('connector') and item.recorder == 'feats':
+                    connector = model.distiller.connectors[item.connector]
+                    width_in = width_s if item.from_student else width_t
+                    assert (connector.in_channels, connector.out_channels) == (width_in, width_t), \
+                        f'{config}: connector {item.connector}'
     discriminator = getattr(model, 'discriminator', None)
     if discriminator is not None and hasattr(discriminator, 'in_channels'):
         expected = student_classes + (3 if getattr(model, 'condition_on_image', False) else 0)

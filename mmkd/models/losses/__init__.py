@@ -11,4 +11,5 @@ from .pfi_loss import PFILoss  # noqa: F401
 from .pixel_wise_kd_loss import PixelWiseKDLoss  # noqa: F401
 from .rank_mimicking_loss import RankMimickingLoss  # noqa: F401
 from .sigmoid_soft_label_kd_loss import SigmoidSoftLabelKDLoss  # noqa: F401
+from .solov2_instance_mask_distill_loss import SOLOv2InstanceMaskDistillLoss  # noqa: F401
 from .weighted_edge_bce_loss import WeightedEdgeBCELoss  # noqa: F401

@@ -1,0 +1,22 @@
+# Pair base, seed 002 Table 4: teacher SOLOv2-X101-DCN -> student SOLOv2-Light-R18, COCO instance segmentation,
+# 3x schedule. Dataset, schedule and optimiser are the student row's (the teacher sees the student's 768x(352-512)
+# images); a row adds the distiller's losses. The teacher checkpoint is not shipped: train the teacher row
+# (configs/seg_baselines/) or download mmdet's checkpoint of that model, and put it at `teacher_ckpt`.
+# Both heads have mmdet's grids num_grids=[40, 36, 24, 16, 12] (required: the teacher's kernels are read at the
+# student's positive cells); mask-feature widths differ (teacher 256, student 128), which the mask logits absorb.
+_base_ = [
+    '../../../seg_baselines/solov2-light_r18_fpn_8xb2-ms-3x_coco.py',
+    '../solov2_kd_algorithm.py'
+]
+custom_imports = dict(imports=['mmkd'], allow_failed_imports=False)
+
+teacher_cfg_path = 'mmkd::seg_baselines/solov2_x101-dcn_fpn_8xb2-ms-3x_coco.py'
+student_cfg_path = 'mmkd::seg_baselines/solov2-light_r18_fpn_8xb2-ms-3x_coco.py'
+teacher_ckpt = 'checkpoints/solov2_x101-dcn_fpn_8xb2-ms-3x_coco.pth'
+num_classes = 80
+model = dict(
+    _base_.distill_algorithm,
+    _delete_=True,
+    architecture=dict(cfg_path=student_cfg_path, pretrained=False),
+    teacher=dict(cfg_path=teacher_cfg_path, pretrained=False),
+    teacher_ckpt=teacher_ckpt)
