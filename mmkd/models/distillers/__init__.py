@@ -1,1 +1,2 @@
 # Copyright (c) mmkd contributors. All rights reserved.
+from .dense_detection_distiller import DenseDetectionDistiller  # noqa: F401

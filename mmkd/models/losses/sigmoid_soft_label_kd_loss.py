@@ -58,10 +58,9 @@ class SigmoidSoftLabelKDLoss(nn.Module):
                 raise ValueError(f'SigmoidSoftLabelKDLoss: level {level}: student {tuple(score_S.shape)} and '
                                  f'teacher {tuple(score_T.shape)} logits differ.')
             logit_S, logit_T = score_S / self.tau, score_T.detach() / self.tau
-            prob_T = logit_T.sigmoid()
-            # log(1 - sigmoid(x)) = logsigmoid(-x)
-            kl = (prob_T * (F.logsigmoid(logit_T) - F.logsigmoid(logit_S)) +
-                  (1 - prob_T) * (F.logsigmoid(-logit_T) - F.logsigmoid(-logit_S)))
+            # with log(1 - σ(x)) = logσ(x) - x the binary KL takes two log-sigmoids instead of four:
+            # KL_b = logσ(t) - logσ(s) - (1 - σ(t)) (t - s)
+            kl = F.logsigmoid(logit_T) - F.logsigmoid(logit_S) - (1 - logit_T.sigmoid()) * (logit_T - logit_S)
             total = total + kl.sum()
             count += kl.numel()
         return self.loss_weight * self.tau**2 * total / count

@@ -1,0 +1,63 @@
+# Copyright (c) mmkd contributors. All rights reserved.
+from typing import List, Sequence, Tuple
+
+import torch
+from mmdet.models.dense_heads import FCOSHead
+from mmdet.structures.bbox import get_box_tensor
+from torch import Tensor, nn
+
+from .base import DenseHeadAdapter, PositiveAssignment
+
+
+class FCOSHeadAdapter(DenseHeadAdapter):
+    """Positives of :class:`mmdet.models.dense_heads.FCOSHead`: points inside a GT (centre sampling), in the level's
+    regression range, the smallest such GT winning.
+
+    FCOS's ``_get_targets_single`` returns a label and the (left, top, right, bottom) distances to the assigned GT per
+    point, but not which GT. It is called per image as the head's ``get_targets`` calls it (level-concatenated points
+    and regression ranges); a point is positive when its label is a class (not ``num_classes``), and its GT is the
+    box that point ± distances reproduces (the distances were computed from that very box: the nearest GT box with
+    the same label, in L1, is it). The rule itself stays the head's.
+
+    Boxes: distances decoded from the points with the head's ``bbox_coder``; with ``norm_on_bbox`` the head outputs
+    distances in units of the stride while training and in px in eval mode (the frozen teacher), which is taken into
+    account.
+    """
+
+    head_types = (FCOSHead, )
+    target_method_owner = FCOSHead
+
+    def assign(self, head: nn.Module, featmap_sizes: Sequence[Tuple[int, int]], batch_gt_instances: list,
+               batch_img_metas: List[dict], batch_gt_instances_ignore: list = None,
+               device: torch.device = torch.device('cpu')) -> List[PositiveAssignment]:
+        """Per image, the positive points and their GT indices, as FCOS's loss assigns them (ignored GT: FCOS has
+        none). Args as :meth:`AnchorHeadAdapter.assign`."""
+        points = self.priors(head, featmap_sizes, device)
+        regress_ranges = torch.cat([
+            level_points.new_tensor(head.regress_ranges[level])[None].expand_as(level_points)
+            for level, level_points in enumerate(points)
+        ])
+        num_points_per_level = [level_points.size(0) for level_points in points]
+        all_points = torch.cat(points)
+        assignments = []
+        for gt_instances in batch_gt_instances:
+            labels, distances = head._get_targets_single(
+                gt_instances, points=all_points, regress_ranges=regress_ranges,
+                num_points_per_lvl=num_points_per_level)
+            pos_inds = ((labels >= 0) & (labels < head.num_classes)).nonzero().squeeze(1)
+            if pos_inds.numel() == 0:
+                assignments.append(PositiveAssignment(pos_inds, pos_inds.clone()))
+                continue
+            point = all_points[pos_inds]
+            boxes = torch.cat([point - distances[pos_inds, :2], point + distances[pos_inds, 2:]], dim=1)
+            gt_boxes = get_box_tensor(gt_instances.bboxes).to(boxes)
+            box_gap = (boxes[:, None, :] - gt_boxes[None]).abs().sum(-1)  # [P, G]
+            box_gap[labels[pos_inds, None] != gt_instances.labels[None]] = float('inf')
+            assignments.append(PositiveAssignment(pos_inds, box_gap.argmin(dim=1)))
+        return assignments
+
+    def decode_boxes(self, head: nn.Module, bbox_preds: Tensor, priors: Tensor, strides: Tensor) -> Tensor:
+        """[P, 4] boxes from [P, 4] distances at [P, 2] points with strides [P]."""
+        if head.norm_on_bbox and head.training:
+            bbox_preds = bbox_preds * strides[:, None]
+        return get_box_tensor(head.bbox_coder.decode(priors, bbox_preds))
