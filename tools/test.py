@@ -70,14 +70,15 @@ def enable_visualization(cfg: Config, args: argparse.Namespace) -> None:
     hook = cfg.default_hooks.get('visualization')
     if hook is None:
         raise RuntimeError(f'--show/--show-dir need a "visualization" entry in default_hooks of {cfg.filename}, '
-                           'e.g. dict(type="SegVisualizationHook") or dict(type="DetVisualizationHook").')
+                           'e.g. dict(type="SegVisualizationHook"), dict(type="DetVisualizationHook") or '
+                           'dict(type="mmkd.EdgeVisualizationHook").')
     hook['draw'] = True
     hook['interval'] = args.show_interval
     if args.show:
         hook['show'] = True
         hook['wait_time'] = args.wait_time
     if args.show_dir:
-        if 'Det' in str(hook.get('type', '')):
+        if 'Det' in str(hook.get('type', '')) or 'Edge' in str(hook.get('type', '')):  # mmkd.EdgeVisualizationHook
             hook['test_out_dir'] = args.show_dir
         else:
             cfg.visualizer['save_dir'] = args.show_dir

@@ -13,7 +13,8 @@ def num_predicted_classes(model: nn.Module) -> Optional[int]:
     """Number of classes a dense-prediction model predicts, or None if it has no known head.
 
     Looks at the heads of mmseg segmentors (``decode_head``), mmdet one-stage detectors (``bbox_head``), two-stage
-    detectors (``roi_head.bbox_head``) and single-stage instance segmentors (``mask_head``).
+    detectors (``roi_head.bbox_head``) and single-stage instance segmentors (``mask_head``), then at the model's own
+    ``num_classes`` (``mmkd.EdgeDetector``: 1).
     """
     for path in ('decode_head', 'bbox_head', 'roi_head.bbox_head', 'mask_head'):
         module = model
@@ -23,6 +24,8 @@ def num_predicted_classes(model: nn.Module) -> Optional[int]:
                 break
         if module is not None and hasattr(module, 'num_classes'):
             return int(module.num_classes)
+    if isinstance(getattr(model, 'num_classes', None), int):  # models without a head that state it (EdgeDetector)
+        return int(model.num_classes)
     return None
 
 

@@ -38,7 +38,7 @@ class EdgeDetector(BaseModel):
 
     Args:
         network (dict): Config of the edge network (must expose ``num_outputs``).
-        loss_edge (dict): Loss applied to every output. Defaults to ``dict(type='WeightedEdgeBCELoss')``.
+        loss_edge (dict): Loss applied to every output. Defaults to ``dict(type='mmkd.WeightedEdgeBCELoss')``.
         data_preprocessor (dict, optional): Defaults to ``EDGE_DATA_PREPROCESSOR`` (BGR mean subtraction, no
             scaling, pad to a multiple of 32).
         output_weights (Sequence[float], optional): Loss weight of each output. Defaults to None (all 1).
@@ -46,9 +46,12 @@ class EdgeDetector(BaseModel):
         init_cfg (dict | list[dict], optional): mmengine init config. Defaults to None.
     """
 
+    #: one predicted class (edge); lets mmkd's distillation checks compare teacher and student as for segmentors
+    num_classes = 1
+
     def __init__(self,
                  network: Dict,
-                 loss_edge: Dict = dict(type='WeightedEdgeBCELoss'),
+                 loss_edge: Dict = dict(type='mmkd.WeightedEdgeBCELoss'),
                  data_preprocessor: Optional[Dict] = None,
                  output_weights: Optional[Sequence[float]] = None,
                  test_cfg: Optional[Dict] = None,

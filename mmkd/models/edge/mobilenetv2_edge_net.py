@@ -10,6 +10,8 @@ from torch import Tensor
 
 from mmkd.registry import MODELS
 
+from .edge_decoder import EdgeSkipDecoder
+
 
 @MODELS.register_module()
 class MobileNetV2EdgeNet(BaseModule):
@@ -28,7 +30,7 @@ class MobileNetV2EdgeNet(BaseModule):
 
     Args:
         encoder (dict): Encoder config; the module must expose ``out_channels`` (widths of its outputs).
-            Defaults to ``dict(type='MobileNetV2EdgeEncoder')``.
+            Defaults to ``dict(type='mmkd.MobileNetV2EdgeEncoder')``.
         decoder_channels (Sequence[int]): Width of each decoder block. Defaults to (256, 128, 64, 32, 16).
         skip_indices (Sequence[int | None]): Encoder feature summed with each block's input (see
             :class:`EdgeSkipDecoder`). Defaults to (4, 3, 2, 1, 0).
@@ -41,7 +43,7 @@ class MobileNetV2EdgeNet(BaseModule):
     """
 
     def __init__(self,
-                 encoder: Dict = dict(type='MobileNetV2EdgeEncoder'),
+                 encoder: Dict = dict(type='mmkd.MobileNetV2EdgeEncoder'),
                  decoder_channels: Sequence[int] = (256, 128, 64, 32, 16),
                  skip_indices: Sequence[Optional[int]] = (4, 3, 2, 1, 0),
                  side_outputs: bool = False,
@@ -60,13 +62,13 @@ class MobileNetV2EdgeNet(BaseModule):
         self.sem = None
         if sem is not None:
             sem = copy.deepcopy(sem)
-            sem.setdefault('type', 'ScaleEnhancementModule')
+            sem.setdefault('type', 'mmkd.ScaleEnhancementModule')
             if 'channels' in sem:
                 raise ValueError('MobileNetV2EdgeNet: sem takes its channels from the encoder; remove "channels"')
             self.sem = MODELS.build(dict(sem, channels=encoder_channels[-1]))
-        self.decoder = MODELS.build(
-            dict(type='EdgeSkipDecoder', in_channels=list(encoder_channels), channels=list(decoder_channels),
-                 skip_indices=list(skip_indices), norm_cfg=norm_cfg, act_cfg=act_cfg, align_corners=align_corners))
+        self.decoder = EdgeSkipDecoder(in_channels=list(encoder_channels), channels=list(decoder_channels),
+                                       skip_indices=list(skip_indices), norm_cfg=norm_cfg, act_cfg=act_cfg,
+                                       align_corners=align_corners)
         self.side_outputs = bool(side_outputs)
         self.align_corners = align_corners
         self.final_conv = nn.Conv2d(decoder_channels[-1], 1, kernel_size=1)

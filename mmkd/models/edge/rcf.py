@@ -12,7 +12,7 @@ from mmkd.registry import MODELS
 
 # RCF's trunk as in the official PyTorch port: ceil-mode pools, pool4 2×2 stride 1, conv5 dilated by 2, so the
 # deepest stage stays at 1/8 of the input.
-RCF_BACKBONE = dict(type='EdgeVGG16', pool4_stride=1, pool4_kernel=2, conv5_dilation=2, pool_ceil_mode=True)
+RCF_BACKBONE = dict(type='mmkd.EdgeVGG16', pool4_stride=1, pool4_kernel=2, conv5_dilation=2, pool_ceil_mode=True)
 
 
 @MODELS.register_module()
