@@ -47,8 +47,9 @@ def tiny_run_config(config: str, data_root: str, work_dir: str) -> Config:
 
 def test_the_seed_rows_exist():
     names = {osp.basename(c) for c in EDGE_CONFIGS}
-    assert {'rcf_vgg16_1xb1-900e_bsds.py', 'rcf-pruned_vgg16_1xb1-900e_bsds.py', 'so-model_mobilenetv2_1xb1-900e_bsds.py',
-            'kd_rcf_so-model_mobilenetv2_1xb1-900e_bsds.py', 'ka_rcf_model_mobilenetv2_1xb1-900e_bsds.py'} <= names
+    assert {'rcf_vgg16_1xb1-900e_bsds.py', 'rcf-pruned_vgg16_1xb1-900e_bsds.py',
+            'so-model_mobilenetv2_1xb1-900e_bsds.py', 'kd_rcf_so-model_mobilenetv2_1xb1-900e_bsds.py',
+            'ka_rcf_model_mobilenetv2_1xb1-900e_bsds.py'} <= names
 
 
 @pytest.mark.parametrize('config', EDGE_CONFIGS, ids=[osp.basename(c)[:-3] for c in EDGE_CONFIGS])
@@ -123,6 +124,12 @@ def test_gradients_reach_only_the_student(config, tiny_bsds, tmp_path):
     assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in model.student.parameters()), config
     for name, connector in model.distiller.connectors.items():
         assert all(p.grad is not None for p in connector.parameters()), f'{config}: connector {name} not trained'
+    if 'ka_' in osp.basename(config):
+        # the recorded teacher conv5_3 output is [N, 512, h, w] after the trunk's in-place ReLU
+        teacher_feat = model.distiller.teacher_recorders.get_recorder('encoder_feat').get_record_data()
+        student_feat = model.distiller.student_recorders.get_recorder('encoder_feat').get_record_data()
+        assert teacher_feat.shape[1] == 512 and teacher_feat.min() >= 0
+        assert student_feat.shape[1] == 1280
 
 
 @pytest.mark.slow

@@ -74,4 +74,3 @@ class MobileNetV2EdgeEncoder(BaseModule):
 
 
 __all__ = ['MobileNetV2EdgeEncoder']
-
