@@ -101,6 +101,33 @@ def check_name_matches_settings(config: str, cfg: Config) -> None:
             assert tuple(cfg.model.data_preprocessor.size) == size, config
 
 
+#: detection row name prefix -> (loss type, RankMimickingLoss mode or PFILoss mask) of each loss it must have
+DETECTION_METHODS = {
+    'rm': {('RankMimickingLoss', 'cls+loc')},
+    'rm-cls': {('RankMimickingLoss', 'cls')},
+    'pfi': {('PFILoss', 'prediction')},
+    'rm-pfi': {('RankMimickingLoss', 'cls+loc'), ('PFILoss', 'prediction')},
+    'soft-label': {('SigmoidSoftLabelKDLoss', None)},
+    'imitation-whole': {('PFILoss', 'whole')},
+    'imitation-positive': {('PFILoss', 'positive')},
+    'imitation-negative': {('PFILoss', 'negative')},
+    'imitation-gt-box': {('PFILoss', 'gt_box')},
+}
+
+
+def check_detection_distillation(config: str, cfg: Config, model: torch.nn.Module) -> None:
+    """Detection rows (configs/rm_pfi/): the losses are those the row name says; the teacher checkpoint and the
+    student's adapter match the models (the distiller itself checked anchors, classes and FPN widths at build)."""
+    method = osp.basename(config).split('_')[0]
+    assert method in DETECTION_METHODS, f'{config}: unknown detection method prefix {method!r}'
+    found = {(type(loss).__name__, getattr(loss, 'mode', getattr(loss, 'mask', None)))
+             for loss in model.distiller.distill_losses.values()}
+    assert found == DETECTION_METHODS[method], f'{config}: losses {found}'
+    assert osp.basename(cfg.teacher_ckpt)[:-4] == osp.basename(cfg.model.teacher.cfg_path)[:-3], config
+    assert type(model.distiller.adapter).head_types[0].__name__ in {
+        cls.__name__ for cls in type(model.student.bbox_head).__mro__}, config
+
+
 def check_distillation(config: str, cfg: Config, model: torch.nn.Module) -> None:
     teacher_classes, student_classes = num_predicted_classes(model.teacher), num_predicted_classes(model.student)
     assert teacher_classes is not None and teacher_classes == student_classes, config
@@ -112,6 +139,9 @@ def check_distillation(config: str, cfg: Config, model: torch.nn.Module) -> None
         return re.sub(r'^.*?_(\d+xb\d+-)', r'\1', osp.basename(path))
 
     assert suffix(cfg.model.teacher.cfg_path) == suffix(cfg.model.architecture.cfg_path), config
+    if cfg.model.type == 'mmkd.DenseDetectorDistill':  # detectors: no recorders, losses fed by the distiller
+        check_detection_distillation(config, cfg, model)
+        return
 
     distiller = cfg.model.distiller
     losses, mappings = set(distiller.get('distill_losses', {})), set(distiller.get('loss_forward_mappings', {}))

@@ -1,5 +1,6 @@
 # Teacher row, seed 004 Table 3: RetinaNet on MobileNetV2 (width 1.0), COCO, 1x. mmdet has no such config:
-# RetinaNet-R50's with mmdet's MobileNetV2 (ImageNet weights) giving C3-C5 (stride 8/16/32: 32, 96, 320 channels) to a 256-wide FPN.
+# RetinaNet-R50's with mmdet's MobileNetV2 (ImageNet weights) giving C3-C5 (stride 8/16/32: 32, 96, 320
+# channels) to a 256-wide FPN.
 _base_ = 'mmdet::retinanet/retinanet_r50_fpn_1x_coco.py'
 model = dict(
     backbone=dict(
