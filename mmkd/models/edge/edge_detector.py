@@ -84,8 +84,18 @@ class EdgeDetector(BaseModel):
         """Loss keys: ``loss_side1`` … then ``loss_fuse`` (the final output)."""
         return [f'loss_side{k + 1}' for k in range(self.num_outputs - 1)] + ['loss_fuse']
 
-    def forward(self, inputs: Tensor, data_samples: Optional[list] = None, mode: str = 'tensor'):
-        """Args: inputs (Tensor): [N, 3, H, W]; data_samples: mmseg ``SegDataSample``s; mode: loss/predict/tensor."""
+    def forward(self,
+                inputs: Tensor,
+                data_samples: Optional[list] = None,
+                mode: str = 'tensor') -> Union[Dict[str, Tensor], list, List[Tensor]]:
+        """Run in one of mmengine's modes.
+
+        Args:
+            inputs (Tensor): Preprocessed images [N, 3, H, W].
+            data_samples (list, optional): mmseg ``SegDataSample``s (``gt_edge_map`` for 'loss').
+            mode (str): 'loss' (dict of losses), 'predict' (data samples with ``pred_edge_map``) or 'tensor'
+                (list of logits [N, 1, H, W], final last).
+        """
         if mode == 'loss':
             return self.loss(inputs, data_samples)
         if mode == 'predict':

@@ -22,8 +22,8 @@ class WeightedEdgeBCELoss(nn.Module):
         \quad \alpha = \frac{|Y_-|}{|Y_+| + |Y_-|},\ \beta = \lambda \frac{|Y_+|}{|Y_+| + |Y_-|}
 
     summed, not averaged, over pixels (``reduction='sum'``, RCF's code; that is why RCF trains with lr 1e-6).
-    ``reduction='mean'`` divides by :math:`|Y_+| + |Y_-|` instead. A batch with no positive pixel gives β = 0, so
-    only its (absent) positives would count: the loss is 0, as in RCF's code.
+    ``reduction='mean'`` divides by :math:`|Y_+| + |Y_-|` instead. A batch without positive pixels has β = 0 and no
+    positive term, so its loss is 0, as in RCF's code.
 
     Args:
         eta (float): Threshold η in (0, 1]: labels in (0, η) are ignored. Defaults to 0.5 (RCF; PiDiNet uses 0.3).
