@@ -174,6 +174,8 @@ def test_no_positive_cells_gives_zero_and_bad_inputs_raise():
         loss(head, kernels_S, feats_S, [square_instance()], [torch.zeros(1, 64, 5, 5)], feats_T)
     with pytest.raises(ValueError, match='not mask_feats width'):
         loss(head, [torch.zeros(1, 48, 4, 4)], feats_S, [square_instance()], kernels_T, feats_T)
+    with pytest.raises(TypeError, match='SOLOV2Head'):
+        loss(torch.nn.Identity(), kernels_S, feats_S, [square_instance()], kernels_T, feats_T)
     with pytest.raises(TypeError, match='loss config dict'):
         SOLOv2InstanceMaskDistillLoss(loss='BPKDEdgeLoss')
 
@@ -262,6 +264,12 @@ def test_one_distillation_iteration_of_the_row(row, distill_losses, coco_batch):
 
     log_vars = model.train_step(copy.deepcopy(coco_batch), optim_wrapper)
 
+    # one record per model, each of its own head (the method is patched on the shared class only inside each
+    # model's recorder context)
+    for recorders, head in ((model.distiller.student_recorders, model.student.mask_head),
+                            (model.distiller.teacher_recorders, model.teacher.mask_head)):
+        buffer = recorders.get_recorder('head_loss_inputs').data_buffer
+        assert len(buffer) == 1 and buffer[0][0] is head
     for name in [f'distill.{loss}' for loss in distill_losses] + ['student.loss_mask', 'student.loss_cls']:
         assert name in log_vars and math.isfinite(float(log_vars[name])), (name, log_vars)
     for loss in distill_losses:

@@ -4,6 +4,7 @@ from typing import Sequence
 
 import torch
 import torch.nn as nn
+from mmdet.models.dense_heads import SOLOV2Head
 from torch import Tensor
 
 from mmkd.models.utils import (align_teacher_features, binary_to_two_class_logits, solov2_mask_logits,
@@ -67,6 +68,9 @@ class SOLOv2InstanceMaskDistillLoss(nn.Module):
         Returns:
             Tensor: scalar loss.
         """
+        if not isinstance(head_S, SOLOV2Head):
+            raise TypeError(f'head_S must be the student\'s mmdet SOLOV2Head (data_idx=0 of a mmkd.BoundMethodInputs '
+                            f'recorder on SOLOV2Head.loss_by_feat), got {type(head_S).__name__}.')
         self._check_same_grids(kernel_preds_S, kernel_preds_T, mask_feats_S, mask_feats_T)
         positives, targets = solov2_positive_targets(head_S, batch_gt_instances, mask_feats_S.shape[2:])
         if not positives:
