@@ -22,9 +22,10 @@ class DenseDetectorDistill(CheckedSingleTeacherDistill):
 
     1. teacher, under ``torch.no_grad`` and in eval mode: backbone + neck → FPN features, head → cls/box outputs;
     2. student: backbone + neck, head, and the head's own ``loss_by_feat`` on those outputs (the task loss, exactly
-       what ``SingleStageDetector.loss`` computes, without a second head forward);
+       what ``SingleStageDetector.loss`` computes, without a second head forward); its per-image target assignment
+       (``_get_targets_single``) is recorded on the way;
     3. the :class:`~mmkd.DenseDetectionDistiller` losses from both models' features and outputs and the student
-       head's assignment.
+       head's recorded assignment (assigned again only when the student loss is off, ``calculate_student_loss``).
 
     Prediction and testing use the student alone (mmrazor's ``BaseAlgorithm``). Checks at build time, besides those
     of :class:`CheckedSingleTeacherDistill` (teacher checkpoint exists, class counts equal): the distiller is a
@@ -72,14 +73,17 @@ class DenseDetectorDistill(CheckedSingleTeacherDistill):
             with torch.no_grad():
                 student_feats = self.student.extract_feat(batch_inputs)
                 student_outs = student_head(student_feats)
-        losses = {}
+        losses, target_records = {}, []
         if self.calculate_student_loss:
-            student_losses = student_head.loss_by_feat(*student_outs, batch_gt_instances, batch_img_metas,
-                                                       batch_gt_instances_ignore)
+            # the head's loss assigns targets once per image; recording those calls gives the distiller the exact
+            # positives the loss used without assigning a second time
+            with self.distiller.adapter.recording(student_head) as target_records:
+                student_losses = student_head.loss_by_feat(*student_outs, batch_gt_instances, batch_img_metas,
+                                                           batch_gt_instances_ignore)
             losses.update(add_prefix(student_losses, 'student'))
         if not self.distillation_stopped:
             distill_losses = self.distiller.compute_distill_losses(
                 student_head, self.teacher.bbox_head, student_feats, teacher_feats, student_outs, teacher_outs,
-                batch_gt_instances, batch_img_metas, batch_gt_instances_ignore)
+                batch_gt_instances, batch_img_metas, batch_gt_instances_ignore, target_records=target_records)
             losses.update(add_prefix(distill_losses, 'distill'))
         return losses

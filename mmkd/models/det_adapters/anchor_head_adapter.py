@@ -1,5 +1,5 @@
 # Copyright (c) mmkd contributors. All rights reserved.
-from typing import List, Sequence, Tuple
+from typing import Any, Dict, List, Sequence, Tuple
 
 import torch
 from mmdet.models.dense_heads import AnchorHead
@@ -54,10 +54,24 @@ class AnchorHeadAdapter(DenseHeadAdapter):
             valid_flags = torch.cat(valid_flags)
             result = self._sampling_result(head, flat_anchors, valid_flags, num_level_anchors, gt_instances, img_meta,
                                            gt_ignore)
-            inside_inds = anchor_inside_flags(flat_anchors, valid_flags, img_meta['img_shape'][:2],
-                                              head.train_cfg['allowed_border']).nonzero().squeeze(1)
-            assignments.append(PositiveAssignment(inside_inds[result.pos_inds], result.pos_assigned_gt_inds.long()))
+            assignments.append(self._full_list_positives(head, flat_anchors, valid_flags, img_meta, result))
         return assignments
+
+    def assign_from_records(self, head: nn.Module, records: Sequence[Dict[str, Any]]) -> List[PositiveAssignment]:
+        """Per image, the positives of the recorded ``_get_targets_single`` calls of the head's loss (its
+        ``SamplingResult``, the last value returned), mapped to the full anchor list like :meth:`assign`."""
+        return [
+            self._full_list_positives(head, record['args']['flat_anchors'], record['args']['valid_flags'],
+                                      record['args']['img_meta'], record['result'][-1]) for record in records
+        ]
+
+    @staticmethod
+    def _full_list_positives(head: nn.Module, flat_anchors: Tensor, valid_flags: Tensor, img_meta: dict,
+                             sampling_result) -> PositiveAssignment:
+        # the sampler indexes the anchors inside the image (the ones the head assigned), not the full list
+        inside_inds = anchor_inside_flags(flat_anchors, valid_flags, img_meta['img_shape'][:2],
+                                          head.train_cfg['allowed_border']).nonzero().squeeze(1)
+        return PositiveAssignment(inside_inds[sampling_result.pos_inds], sampling_result.pos_assigned_gt_inds.long())
 
     def decode_boxes(self, head: nn.Module, bbox_preds: Tensor, priors: Tensor, strides: Tensor) -> Tensor:
         """``head.bbox_coder.decode(anchors, deltas)``: [P, 4] boxes from [P, 4] deltas at [P, 4] anchors."""

@@ -5,7 +5,9 @@ geometry and the position masks built from them.
 Index convention (mmdet's): the priors of one image are concatenated over FPN levels, and inside a level ordered
 (H, W, A) — the order of ``prior_generator.grid_priors`` and of ``score.permute(0, 2, 3, 1).reshape(N, -1, k)``.
 """
-from typing import Dict, List, NamedTuple, Sequence, Tuple
+import inspect
+from contextlib import contextmanager
+from typing import Any, Dict, Iterator, List, NamedTuple, Sequence, Tuple
 
 import torch
 from mmdet.structures.bbox import get_box_tensor
@@ -116,6 +118,34 @@ class DenseHeadAdapter:
         return signature
 
     # ---- assignment and boxes -------------------------------------------------------------------------------------
+    @contextmanager
+    def recording(self, head: nn.Module) -> Iterator[List[Dict[str, Any]]]:
+        """Record every call of ``head._get_targets_single`` made inside the block (the head's own loss calls it once
+        per image), so that :meth:`assign_from_records` reads the positives the loss used instead of assigning again.
+
+        Yields:
+            list[dict]: one record per call, ``{'args': bound arguments by name, 'result': return value}``.
+        """
+        records: List[Dict[str, Any]] = []
+        original = head._get_targets_single
+        signature = inspect.signature(original)
+
+        def recorded(*args, **kwargs):
+            result = original(*args, **kwargs)
+            records.append(dict(args=signature.bind(*args, **kwargs).arguments, result=result))
+            return result
+
+        # an instance attribute shadows the class method for this head only; the loss's multi_apply looks it up
+        head._get_targets_single = recorded
+        try:
+            yield records
+        finally:
+            del head._get_targets_single
+
+    def assign_from_records(self, head: nn.Module, records: Sequence[Dict[str, Any]]) -> List[PositiveAssignment]:
+        """Per image, the positives from the :meth:`recording` of the head's own target computation."""
+        raise NotImplementedError
+
     def assign(self, head: nn.Module, featmap_sizes: Sequence[Tuple[int, int]], batch_gt_instances: list,
                batch_img_metas: List[dict], batch_gt_instances_ignore: list = None,
                device: torch.device = torch.device('cpu')) -> List[PositiveAssignment]:

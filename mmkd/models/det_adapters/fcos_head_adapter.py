@@ -1,5 +1,5 @@
 # Copyright (c) mmkd contributors. All rights reserved.
-from typing import List, Sequence, Tuple
+from typing import Any, Dict, List, Sequence, Tuple
 
 import torch
 from mmdet.models.dense_heads import FCOSHead
@@ -44,17 +44,28 @@ class FCOSHeadAdapter(DenseHeadAdapter):
             labels, distances = head._get_targets_single(
                 gt_instances, points=all_points, regress_ranges=regress_ranges,
                 num_points_per_lvl=num_points_per_level)
-            pos_inds = ((labels >= 0) & (labels < head.num_classes)).nonzero().squeeze(1)
-            if pos_inds.numel() == 0:
-                assignments.append(PositiveAssignment(pos_inds, pos_inds.clone()))
-                continue
-            point = all_points[pos_inds]
-            boxes = torch.cat([point - distances[pos_inds, :2], point + distances[pos_inds, 2:]], dim=1)
-            gt_boxes = get_box_tensor(gt_instances.bboxes).to(boxes)
-            box_gap = (boxes[:, None, :] - gt_boxes[None]).abs().sum(-1)  # [P, G]
-            box_gap[labels[pos_inds, None] != gt_instances.labels[None]] = float('inf')
-            assignments.append(PositiveAssignment(pos_inds, box_gap.argmin(dim=1)))
+            assignments.append(self._positives(head, gt_instances, all_points, labels, distances))
         return assignments
+
+    def assign_from_records(self, head: nn.Module, records: Sequence[Dict[str, Any]]) -> List[PositiveAssignment]:
+        """Per image, the positives of the recorded ``_get_targets_single`` calls of FCOS's loss."""
+        return [
+            self._positives(head, record['args']['gt_instances'], record['args']['points'], *record['result'])
+            for record in records
+        ]
+
+    @staticmethod
+    def _positives(head: nn.Module, gt_instances, points: Tensor, labels: Tensor,
+                   distances: Tensor) -> PositiveAssignment:
+        pos_inds = ((labels >= 0) & (labels < head.num_classes)).nonzero().squeeze(1)
+        if pos_inds.numel() == 0:
+            return PositiveAssignment(pos_inds, pos_inds.clone())
+        point = points[pos_inds]
+        boxes = torch.cat([point - distances[pos_inds, :2], point + distances[pos_inds, 2:]], dim=1)
+        gt_boxes = get_box_tensor(gt_instances.bboxes).to(boxes)
+        box_gap = (boxes[:, None, :] - gt_boxes[None]).abs().sum(-1)  # [P, G]
+        box_gap[labels[pos_inds, None] != gt_instances.labels[None]] = float('inf')
+        return PositiveAssignment(pos_inds, box_gap.argmin(dim=1))
 
     def decode_boxes(self, head: nn.Module, bbox_preds: Tensor, priors: Tensor, strides: Tensor) -> Tensor:
         """[P, 4] boxes from [P, 4] distances at [P, 2] points with strides [P]."""

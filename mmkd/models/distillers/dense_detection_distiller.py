@@ -22,8 +22,9 @@ class DenseDetectionDistiller(BaseDistiller):
     "Knowledge Distillation for Object Detection via Rank Mimicking and Prediction-guided Feature Imitation"
     (Li et al., AAAI 2022). mmrazor's ``ConfigurableDistiller`` hands recorded tensors to losses; RM also needs, per
     GT instance, which predictions the head assigned to it, which no recorder holds. This distiller asks the student
-    head's adapter (:mod:`mmkd.models.det_adapters`) for the positives once per step and gives every loss what its
-    type needs:
+    head's adapter (:mod:`mmkd.models.det_adapters`) for the positives once per step (read from the recorded target
+    computation of the student's own loss when given, else assigned with the head's methods) and gives every loss
+    what its type needs:
 
     - :class:`~mmkd.RankMimickingLoss`: per positive, its instance id, the logit of the instance's class
       (``cls``) and/or the IoU of the box each model predicts there with the GT box (``loc``);
@@ -151,7 +152,8 @@ class DenseDetectionDistiller(BaseDistiller):
                                teacher_outs: HeadOutputs,
                                batch_gt_instances: list,
                                batch_img_metas: List[dict],
-                               batch_gt_instances_ignore: Optional[list] = None) -> Dict[str, Tensor]:
+                               batch_gt_instances_ignore: Optional[list] = None,
+                               target_records: Optional[Sequence[dict]] = None) -> Dict[str, Tensor]:
         """Every distillation loss of one step.
 
         Args:
@@ -165,6 +167,8 @@ class DenseDetectionDistiller(BaseDistiller):
             batch_gt_instances (list[InstanceData]): GT per image.
             batch_img_metas (list[dict]): image metas.
             batch_gt_instances_ignore (list, optional): ignored GT per image. Defaults to None.
+            target_records (Sequence[dict], optional): the student head's own target computations of this step, one
+                per image (``adapter.recording``); without them the positives are assigned here. Defaults to None.
 
         Returns:
             dict[str, Tensor]: loss name → scalar.
@@ -177,8 +181,11 @@ class DenseDetectionDistiller(BaseDistiller):
         device = student_outs[0][0].device
         assignments = None
         if self.needs_assignment:
-            assignments = self.assign(student_head, featmap_sizes, batch_gt_instances, batch_img_metas,
-                                      batch_gt_instances_ignore, device)
+            if target_records and len(target_records) == len(batch_img_metas):
+                assignments = self.adapter.assign_from_records(student_head, target_records)
+            else:
+                assignments = self.assign(student_head, featmap_sizes, batch_gt_instances, batch_img_metas,
+                                          batch_gt_instances_ignore, device)
         losses = {}
         for name, loss in self.distill_losses.items():
             if isinstance(loss, RankMimickingLoss):

@@ -155,3 +155,14 @@ def test_build_time_errors():
 def test_adapter_is_the_students(models):
     model = models['fcos']
     assert type(model.distiller.adapter) is type(adapter_for_head(model.student.bbox_head))
+
+
+def test_the_step_reads_the_positives_of_the_students_own_loss(models, monkeypatch):
+    model = models['gfl']
+
+    def no_second_assignment(*args, **kwargs):
+        raise AssertionError('assigned again although the student loss recorded its targets')
+
+    monkeypatch.setattr(model.distiller.adapter, 'assign', no_second_assignment)
+    inputs, samples = batch()
+    assert model.loss(inputs, samples)['distill.loss_rm'].item() > 0

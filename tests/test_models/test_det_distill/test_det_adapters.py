@@ -128,3 +128,29 @@ def test_imitation_masks_on_a_hand_made_case(heads):
     gt_box = imitation_masks(AnchorHeadAdapter(), head, 'gt_box', None, gts, sizes, 'cpu')
     assert gt_box[0].tolist() == [[[False, True], [False, False]], [[True, False], [False, False]]]
     assert all(mask.tolist() == [[[False]], [[True]]] for mask in gt_box[1:])
+
+
+def random_head_outputs(family, head, num_images=2):
+    """Random tensors shaped like the head's outputs on a 128x128 batch."""
+    generator = torch.Generator().manual_seed(0)
+    per_prior = head.prior_generator.num_base_priors[0]
+    box_channels = 4 * (head.reg_max + 1) if family == 'gfl' else 4
+    channels = [per_prior * head.cls_out_channels, per_prior * box_channels]
+    if family in ('fcos', 'atss'):
+        channels.append(per_prior)  # centerness
+    return tuple([torch.randn(num_images, c, h, w, generator=generator) for h, w in FEATMAP_SIZES] for c in channels)
+
+
+@pytest.mark.parametrize('family', list(PAIRS))
+def test_recorded_assignment_of_the_loss_equals_a_fresh_one(family, heads):
+    head = heads[family]
+    adapter = adapter_for_head(head)
+    gts, metas = hand_made_batch()
+    with adapter.recording(head) as records:
+        head.loss_by_feat(*random_head_outputs(family, head), gts, metas)
+    assert '_get_targets_single' not in vars(head)  # the class method is back
+    assert len(records) == 2  # one target computation per image
+    for recorded, fresh in zip(adapter.assign_from_records(head, records),
+                               adapter.assign(head, FEATMAP_SIZES, gts, metas)):
+        assert torch.equal(recorded.pos_inds, fresh.pos_inds)
+        assert torch.equal(recorded.pos_gt_inds, fresh.pos_gt_inds)
