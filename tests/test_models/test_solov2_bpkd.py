@@ -282,7 +282,8 @@ def test_one_distillation_iteration_of_the_row(row, distill_losses, coco_batch):
 @pytest.mark.slow
 def test_bpkd_row_trains_through_tools_train(tmp_path):
     """tools/train.py on the BPKD row with only the models narrowed and the data pointed at a synthetic COCO: the
-    row's own optimiser (SGD, grad clipping), schedulers, hooks and checkpointing run for one iteration."""
+    row's own optimiser (SGD, grad clipping), schedulers, hooks and checkpointing run for one iteration; the
+    checkpoint converts to a plain mmdet SOLOv2 student (tools/model_converters/distill_to_student.py)."""
     import sys
 
     from mmkd.datasets.synthetic import generate_synthetic_coco
@@ -319,3 +320,15 @@ default_hooks = dict(logger=dict(interval=1))
     checkpoint = safe_torch_load(str(work_dir / 'epoch_1.pth'))
     assert checkpoint['meta']['epoch'] == 1
     assert any(key.startswith('architecture.mask_head.') for key in checkpoint['state_dict'])
+
+    # the distilled student converts to a plain mmdet SOLOv2 checkpoint that loads strictly into the student model
+    student_ckpt = tmp_path / 'student.pth'
+    result = run_tool([sys.executable, 'tools/model_converters/distill_to_student.py', str(work_dir / 'epoch_1.pth'),
+                       str(student_ckpt)])
+    assert result.returncode == 0, result.stderr[-3000:]
+    from mmengine.runner import load_checkpoint
+    init_default_scope('mmdet')
+    plain_student = ROOT_MODELS.build(ConfigDict(student))
+    load_checkpoint(plain_student, str(student_ckpt), strict=True)
+    assert torch.equal(plain_student.mask_head.conv_kernel.weight,
+                       checkpoint['state_dict']['architecture.mask_head.conv_kernel.weight'])
