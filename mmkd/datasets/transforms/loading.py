@@ -1,55 +1,10 @@
 # Copyright (c) mmkd contributors. All rights reserved.
-from typing import List
-
 import mmcv
 import numpy as np
-import scipy.io as sio
 from mmcv.transforms import BaseTransform
 
+from mmkd.evaluation.functional import load_bsds_boundaries
 from mmkd.registry import TRANSFORMS
-
-
-def load_bsds_boundaries(mat_path: str) -> List[np.ndarray]:
-    """Read every annotator's boundary map from a BSDS500 ground-truth ``.mat`` file.
-
-    The file holds ``groundTruth``, a 1×K cell of structs with fields ``Segmentation`` and ``Boundaries`` (MATLAB
-    logical); ``scipy.io.loadmat`` reads each struct as a (1, 1) record array.
-
-    Args:
-        mat_path (str): Path of the ``.mat`` file.
-
-    Returns:
-        list[np.ndarray]: K uint8 arrays [H, W] with values 0/1.
-
-    Raises:
-        ValueError: The file has no ``groundTruth``, zero annotators, or annotators of different sizes.
-    """
-    try:
-        mat = sio.loadmat(mat_path)
-    except (OSError, ValueError) as err:
-        raise ValueError(f'cannot read BSDS ground truth {mat_path}: {err}') from err
-    if 'groundTruth' not in mat:
-        raise ValueError(f'BSDS ground truth {mat_path} has no "groundTruth" variable (keys: '
-                         f'{sorted(k for k in mat if not k.startswith("__"))})')
-    cells = np.asarray(mat['groundTruth']).ravel()
-    if cells.size == 0:
-        raise ValueError(f'BSDS ground truth {mat_path} has zero annotators (empty groundTruth cell)')
-    boundaries = []
-    for k, cell in enumerate(cells):
-        record = cell.ravel()[0] if isinstance(cell, np.ndarray) and cell.dtype == object else cell
-        try:
-            bmap = np.asarray(record['Boundaries']).squeeze()
-            if bmap.dtype == object:
-                bmap = np.asarray(bmap.ravel()[0])
-        except (KeyError, ValueError, IndexError) as err:
-            raise ValueError(f'BSDS ground truth {mat_path}: annotator {k} has no Boundaries field') from err
-        if bmap.ndim != 2:
-            raise ValueError(f'BSDS ground truth {mat_path}: annotator {k} Boundaries has shape {bmap.shape}')
-        boundaries.append((bmap > 0).astype(np.uint8))
-    if len({b.shape for b in boundaries}) != 1:
-        raise ValueError(f'BSDS ground truth {mat_path}: annotators differ in size '
-                         f'{sorted({b.shape for b in boundaries})}')
-    return boundaries
 
 
 @TRANSFORMS.register_module()
@@ -78,7 +33,8 @@ class LoadEdgeAnnotations(BaseTransform):
             edge = raw.astype(np.float32) / scale
         elif results.get('gt_mat_path'):
             path = results['gt_mat_path']
-            boundaries = load_bsds_boundaries(path)
+            # the evaluator's reader: one definition of how a BSDS .mat is read (errors name the file)
+            boundaries = [b.astype(np.uint8) for b in load_bsds_boundaries(path)]
             results['gt_boundaries'] = boundaries
             edge = np.mean(np.stack(boundaries), axis=0).astype(np.float32)
         else:
