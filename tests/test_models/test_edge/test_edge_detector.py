@@ -77,3 +77,14 @@ def test_bad_mode_and_missing_gt():
         detector(torch.zeros(1, 3, 32, 32), mode='train')
     with pytest.raises(ValueError, match='gt_edge_map'):
         detector(torch.zeros(1, 3, 32, 32), [SegDataSample()], mode='loss')
+
+
+def test_batch_of_different_odd_sizes_pads_to_one_shape():
+    torch.manual_seed(0)
+    detector = EdgeDetector(network=dict(type='MobileNetV2EdgeNet'))
+    data = detector.data_preprocessor(edge_batch([(35, 47), (40, 33)]), training=True)
+    assert tuple(data['inputs'].shape) == (2, 3, 64, 64)
+    gts = [s.gt_edge_map.data for s in data['data_samples']]
+    assert (gts[0][:, 35:] == 255).all() and (gts[1][:, :, 33:] == 255).all() and (gts[1][:, :40, :33] <= 1).all()
+    loss = detector(**data, mode='loss')['loss_fuse']
+    assert torch.isfinite(loss) and loss > 0
