@@ -114,8 +114,8 @@ def image_batches(model: torch.nn.Module, cfg: Config, args: argparse.Namespace)
         data = dict(inputs=[inputs], data_samples=[item['data_sample']])
         batch = model.data_preprocessor(data, training=False)['inputs']
         images.append(batch.cpu())
-    print_log(f'[prune_rcf] sampling {len(images)} images ({"--images " + args.images if args.images else "train set"})',
-              logger='current')
+    source = f'--images {args.images}' if args.images else 'the config\'s train set'
+    print_log(f'[prune_rcf] sampling {len(images)} images from {source}', logger='current')
 
     def batches():
         return (image.to(args.device) for image in images)
