@@ -57,7 +57,9 @@ def edge_orientation(edge: np.ndarray, radius: float = 4) -> np.ndarray:
 
     ``[Ox, Oy] = gradient2(convTri(E, radius))``, ``Oxx = d/dx Ox``, ``Oxy = d/dx Oy``, ``Oyy = d/dy Oy``,
     ``O = mod(atan(Oyy * sign(-Oxy) / (Oxx + 1e-5)), pi)``; x runs along columns, y along rows, derivatives are
-    central differences (one-sided at the border, as ``gradient2`` and ``np.gradient``).
+    central differences (one-sided at the border, as ``gradient2`` and ``np.gradient``). Kept as the toolbox has it,
+    including its degenerate case: where ``Oxy`` is exactly 0 (an exactly horizontal ridge of a synthetic map)
+    ``sign`` gives 0 and ``O = 0``, so such a ridge is not suppressed; real maps practically never hit it.
 
     Args:
         edge (np.ndarray): [H, W] soft edge map.
