@@ -114,3 +114,32 @@ def test_clear_errors():
         EdgeMetric(max_dist=2)
     with pytest.raises(ValueError, match='radius'):
         EdgeMetric(nms_radius=0)
+
+
+def test_real_pipeline_detector_and_metric_agree_on_the_contract(tmp_path):
+    """The BSDS test pipeline of an edge config, an EdgeDetector's predictions and EdgeMetric, end to end."""
+    import os.path as osp
+
+    from mmengine.config import Config
+    from mmengine.dataset import pseudo_collate
+    from mmengine.registry import DATASETS, MODELS
+
+    from mmkd.datasets.synthetic.bsds import generate_synthetic_bsds
+    from tests.helpers.tools import REPO_ROOT
+    root = str(tmp_path / 'bsds')
+    generate_synthetic_bsds(root, num_train=1, num_test=2, height=48, width=72, seed=0)
+    cfg = Config.fromfile(osp.join(REPO_ROOT, 'configs/edge/so-model_mobilenetv2_1xb1-900e_bsds.py'))
+    init_default_scope('mmkd')
+    dataset = DATASETS.build(dict(cfg.test_dataloader.dataset, data_root=root))
+    torch.manual_seed(0)
+    model = MODELS.build(cfg.model).eval()
+    evaluator = Evaluator(dict(cfg.test_evaluator, thresholds=5, num_workers=1))
+    with torch.no_grad():
+        for index in range(len(dataset)):
+            outputs = model.test_step(pseudo_collate([dataset[index]]))
+            assert outputs[0].pred_edge_map.data.shape == (1, 48, 72)
+            assert len(outputs[0].gt_boundaries) >= 1
+            evaluator.process(outputs)
+    results = evaluator.evaluate(len(dataset))
+    assert set(results) >= {'edge/ODS', 'edge/OIS', 'edge/AP', 'edge/R50'}
+    assert all(0 <= results[k] <= 1 for k in ('edge/ODS', 'edge/OIS', 'edge/AP'))
