@@ -1,0 +1,162 @@
+# Copyright (c) mmkd contributors. All rights reserved.
+"""Detection KD (Rank Mimicking + PFI) step cost on CPU, measured in one run.
+
+For each detector family (the seed 004 Table 1 pairs: R50 teacher -> R18 student, random initialisation, real
+synthetic-COCO batches), interleaving the step functions so that load drift hits all alike:
+  * the RM + PFI distillation train step vs the baseline "teacher forward (no_grad) + plain student train step"
+    (target: <= 1.10x): median step times and the median [quartiles] of the per-round ratios, which show the noise;
+  * the assignment adapter: reading the positives recorded from the student loss's own target computation (what the
+    step does) and, for comparison, a fresh assignment with the head's assigner, each as a share of the RM+PFI step.
+
+    python benchmarks/det_kd.py [--families retinanet fcos atss gfl] [--steps 8] [--size 192] [--batch 2]
+"""
+import argparse
+import copy
+import os.path as osp
+import statistics
+import tempfile
+import time
+from typing import Callable, Dict, List
+
+import torch
+from mmdet.datasets import CocoDataset
+from mmdet.models.utils import unpack_gt_instances
+from mmengine.config import Config
+from mmengine.dataset import pseudo_collate
+from mmengine.optim import build_optim_wrapper
+from mmengine.registry import MODELS, init_default_scope
+from prettytable import PrettyTable
+
+import mmkd  # noqa: F401
+from mmkd.datasets.synthetic import generate_synthetic_coco
+
+REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+FAMILIES = ('retinanet', 'fcos', 'atss', 'gfl')
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--families', nargs='+', default=list(FAMILIES), choices=FAMILIES)
+    parser.add_argument('--steps', type=int, default=8, help='timed rounds per family (after 2 warm-up rounds)')
+    parser.add_argument('--size', type=int, default=192, help='images are resized to fit a size x size square')
+    parser.add_argument('--batch', type=int, default=2)
+    parser.add_argument('--threads', type=int, default=None, help='torch threads (default: torch decides)')
+    return parser.parse_args()
+
+
+def row_model_cfg(family: str) -> Config:
+    """The RM + PFI row of the family, with its teacher and student configs inlined and no pretrained weights."""
+    cfg = Config.fromfile(osp.join(REPO_ROOT, 'configs', 'rm_pfi', f'rm-pfi_{family}-r50_{family}-r18_8xb2-1x_coco.py'))
+    for key in ('architecture', 'teacher'):
+        path = cfg.model[key].cfg_path.replace('mmkd::', osp.join(REPO_ROOT, 'configs') + '/')
+        detector = Config.fromfile(path).model
+        detector.backbone.init_cfg = None
+        cfg.model[key] = detector
+    cfg.model.teacher_ckpt = None
+    return cfg
+
+
+def batches(data_root: str, size: int, batch_size: int, count: int) -> List[dict]:
+    pipeline = [dict(type='LoadImageFromFile'), dict(type='LoadAnnotations', with_bbox=True),
+                dict(type='Resize', scale=(size, size), keep_ratio=True), dict(type='PackDetInputs')]
+    dataset = CocoDataset(data_root=data_root, ann_file='annotations/instances_train2017.json',
+                          data_prefix=dict(img='train2017/'), filter_cfg=dict(filter_empty_gt=True),
+                          pipeline=pipeline)
+    samples = [dataset[i % len(dataset)] for i in range(batch_size * count)]
+    return [pseudo_collate(samples[i * batch_size:(i + 1) * batch_size]) for i in range(count)]
+
+
+def time_round_robin(step_fns: Dict[str, Callable[[int], None]], steps: int,
+                     warmup: int = 2) -> Dict[str, List[float]]:
+    """Seconds of every timed call of each function, the functions called in turn within each round."""
+    times: Dict[str, List[float]] = {name: [] for name in step_fns}
+    for step in range(warmup + steps):
+        for name, step_fn in step_fns.items():
+            start = time.perf_counter()
+            step_fn(step)
+            if step >= warmup:
+                times[name].append(time.perf_counter() - start)
+    return times
+
+
+def quartiles(values: List[float]) -> str:
+    q = statistics.quantiles(values, n=4) if len(values) > 1 else [values[0]] * 3
+    return f'{q[1]:.3f} [{q[0]:.3f}-{q[2]:.3f}]'
+
+
+def benchmark_family(family: str, data: List[dict], steps: int) -> dict:
+    cfg = row_model_cfg(family)
+    init_default_scope('mmdet')
+    algorithm = MODELS.build(cfg.model)
+    algorithm.init_weights()
+    algorithm.train()
+    student = copy.deepcopy(algorithm.student)  # the baseline trains its own copy from the same weights
+    student.train()
+    optim_distill = build_optim_wrapper(algorithm, cfg.optim_wrapper)
+    optim_student = build_optim_wrapper(student, cfg.optim_wrapper)
+    prepared = [algorithm.data_preprocessor(copy.deepcopy(batch), True) for batch in data]
+    head, adapter = algorithm.student.bbox_head, algorithm.distiller.adapter
+
+    def baseline(step: int) -> None:
+        inputs, samples = prepared[step % len(prepared)]['inputs'], prepared[step % len(prepared)]['data_samples']
+        with torch.no_grad():
+            algorithm.teacher.bbox_head(algorithm.teacher.extract_feat(inputs))
+        loss, _ = student.parse_losses(student.loss(inputs, samples))
+        optim_student.update_params(loss)
+
+    def rm_pfi(step: int) -> None:
+        batch = prepared[step % len(prepared)]
+        loss, _ = algorithm.parse_losses(algorithm.loss(batch['inputs'], batch['data_samples']))
+        optim_distill.update_params(loss)
+
+    # inputs of the adapter, prepared once: the head's outputs and its recorded target computation per batch
+    adapter_inputs = []
+    with torch.no_grad():
+        for batch in prepared:
+            gts, ignores, metas = unpack_gt_instances(batch['data_samples'])
+            outs = head(algorithm.student.extract_feat(batch['inputs']))
+            with adapter.recording(head) as records:
+                head.loss_by_feat(*outs, gts, metas, ignores)
+            sizes = [tuple(score.shape[-2:]) for score in outs[0]]
+            adapter_inputs.append((records, sizes, gts, metas, ignores))
+
+    def read_recorded(step: int) -> None:
+        adapter.assign_from_records(head, adapter_inputs[step % len(adapter_inputs)][0])
+
+    def assign_fresh(step: int) -> None:
+        _, sizes, gts, metas, ignores = adapter_inputs[step % len(adapter_inputs)]
+        adapter.assign(head, sizes, gts, metas, ignores, device=torch.device('cpu'))
+
+    times = time_round_robin(dict(baseline=baseline, rm_pfi=rm_pfi, read_recorded=read_recorded,
+                                  assign_fresh=assign_fresh), steps)
+    ratios = [d / b for d, b in zip(times['rm_pfi'], times['baseline'])]
+    step = statistics.median(times['rm_pfi'])
+    return dict(baseline=statistics.median(times['baseline']), rm_pfi=step, ratio=quartiles(ratios),
+                read=100 * statistics.median(times['read_recorded']) / step,
+                fresh=100 * statistics.median(times['assign_fresh']) / step)
+
+
+def main() -> None:
+    args = parse_args()
+    torch.manual_seed(0)
+    init_default_scope('mmdet')
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    with tempfile.TemporaryDirectory() as tmp:
+        root = osp.join(tmp, 'coco')
+        generate_synthetic_coco(root, num_train=2 * args.batch + 1, num_val=1, seed=0)
+        data = batches(root, args.size, args.batch, count=2)
+        table = PrettyTable(['detector', 'baseline step (s)', 'RM+PFI step (s)', 'RM+PFI / baseline: median [IQR]',
+                             'read recorded positives (% of step)', 'fresh assignment (% of step)'])
+        for family in args.families:
+            result = benchmark_family(family, data, args.steps)
+            table.add_row([family, f"{result['baseline']:.3f}", f"{result['rm_pfi']:.3f}", result['ratio'],
+                           f"{result['read']:.2f}", f"{result['fresh']:.2f}"])
+            print(table, flush=True)
+    print(f'{args.steps} interleaved rounds per detector, batch {args.batch} at <= {args.size} px, '
+          f'{torch.get_num_threads()} torch threads; baseline = teacher forward (no_grad) + plain student train step; '
+          f'target RM+PFI / baseline <= 1.10.')
+
+
+if __name__ == '__main__':
+    main()
