@@ -99,11 +99,12 @@ def sample_conv_positions(conv: nn.Conv2d,
                          f'{tuple(inputs.shape[2:])}')
     padded = F.pad(inputs, (pw, pw, ph, ph))
     count = min(positions_per_image, out_h * out_w)
-    kernel_rows = torch.arange(kh).repeat_interleave(kw) * dh  # [kh*kw], row-major like the weight layout
-    kernel_cols = torch.arange(kw).repeat(kh) * dw
+    device = inputs.device
+    kernel_rows = torch.arange(kh, device=device).repeat_interleave(kw) * dh  # [kh*kw], the weight's row-major
+    kernel_cols = torch.arange(kw, device=device).repeat(kh) * dw
     patches, targets = [], []
     for image in range(num_images):
-        flat = torch.randperm(out_h * out_w, generator=generator)[:count]
+        flat = torch.randperm(out_h * out_w, generator=generator)[:count].to(device)
         rows, cols = flat // out_w, flat % out_w
         in_rows = (rows * sh)[:, None] + kernel_rows[None]  # [count, kh*kw]
         in_cols = (cols * sw)[:, None] + kernel_cols[None]
@@ -140,7 +141,8 @@ class ReconstructionStats:
         if patches.shape != (targets.shape[0], self.xtx.shape[0]) or targets.shape[1] != self.out_channels:
             raise ValueError(f'expected patches [S, {self.xtx.shape[0]}] and targets [S, {self.out_channels}], got '
                              f'{tuple(patches.shape)} and {tuple(targets.shape)}')
-        x, y = patches.detach().double(), targets.detach().double()
+        # accumulated on the CPU in float64 whatever the model's device (the normal equations need the precision)
+        x, y = (t.detach().to(self.xtx.device, torch.float64) for t in (patches, targets))
         self.xtx += x.t() @ x
         self.xty += x.t() @ y
         self.x_sum += x.sum(0)
@@ -169,11 +171,11 @@ def channel_contribution_gram(weight: Tensor, bias: Optional[Tensor],
     if (c, k, n) != (stats.in_channels, stats.kernel_numel, stats.out_channels):
         raise ValueError(f'weight {tuple(weight.shape)} does not match the statistics ({stats.in_channels} channels, '
                          f'{stats.kernel_numel} kernel values, {stats.out_channels} outputs)')
-    w = weight.detach().double().reshape(n, c * k)
+    w = weight.detach().cpu().double().reshape(n, c * k)
     gram = (stats.xtx * (w.t() @ w)).reshape(c, k, c, k).sum(dim=(1, 3))
     xty, yty = stats.xty, stats.yty
     if bias is not None:
-        b = bias.detach().double()
+        b = bias.detach().cpu().double()
         xty = xty - stats.x_sum[:, None] * b[None]
         yty = yty - 2 * float(stats.y_sum @ b) + stats.num_samples * float(b @ b)
     correlation = (xty * w.t()).reshape(c, k, n).sum(dim=(1, 2))
@@ -336,12 +338,12 @@ def reconstruction_error(stats: ReconstructionStats, weight: Tensor, bias: Optio
     if kept_channels is None:
         kept_channels = range(stats.in_channels)
     cols = (torch.as_tensor(list(kept_channels))[:, None] * k + torch.arange(k)[None]).reshape(-1)
-    w = weight.detach().double().reshape(weight.shape[0], -1)  # [n, d']
+    w = weight.detach().cpu().double().reshape(weight.shape[0], -1)  # [n, d']
     xtx, xty, x_sum = stats.xtx[cols][:, cols], stats.xty[cols], stats.x_sum[cols]
     # ||Y - XW^T - 1b^T||^2 expanded in the accumulated statistics.
     error = stats.yty - 2 * float((xty * w.t()).sum()) + float((w @ xtx * w).sum())
     if bias is not None:
-        b = bias.detach().double()
+        b = bias.detach().cpu().double()
         error += -2 * float(stats.y_sum @ b) + 2 * float((w @ x_sum) @ b) + stats.num_samples * float(b @ b)
     variance = stats.yty - float(stats.y_sum @ stats.y_sum) / stats.num_samples
     return max(error, 0.0) / variance
@@ -434,9 +436,9 @@ class _Recorder:
 
 
 def _replace_conv(conv: nn.Conv2d, weight: Tensor, bias: Optional[Tensor]) -> None:
-    conv.weight = nn.Parameter(weight.contiguous().to(conv.weight.dtype))
+    conv.weight = nn.Parameter(weight.to(conv.weight.device, conv.weight.dtype).contiguous())
     if conv.bias is not None:
-        conv.bias = nn.Parameter(bias.contiguous().to(conv.bias.dtype))
+        conv.bias = nn.Parameter(bias.to(conv.bias.device, conv.bias.dtype).contiguous())
     conv.out_channels, conv.in_channels = weight.shape[0], weight.shape[1]
 
 
@@ -518,7 +520,7 @@ def prune_channels_layer_by_layer(model: nn.Module,
         kept = selection.indices
         error_before = reconstruction_error(stats[step.consumer], original_consumer.weight, original_consumer.bias)
 
-        kept_index = torch.as_tensor(kept)
+        kept_index = torch.as_tensor(kept, device=producer.weight.device)
         _replace_conv(producer, producer.weight[kept_index],
                       producer.bias[kept_index] if producer.bias is not None else None)
         side_errors = {}
