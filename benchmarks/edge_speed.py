@@ -40,7 +40,7 @@ import sys
 import tempfile
 import time
 import warnings
-from typing import Dict, List, Optional
+from typing import Dict, Optional
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 RCF_CONFIG = osp.join(REPO_ROOT, 'configs/edge/rcf_vgg16_1xb1-900e_bsds.py')
@@ -61,6 +61,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--pruned-checkpoint', help='its checkpoint')
     parser.add_argument('--prune-images', type=int, default=4, help='random images to prune the random RCF on')
     parser.add_argument('--prune-size', type=int, default=96)
+    parser.add_argument('--prune-positions', type=int, default=256, help='positions per image and layer (pruning)')
     parser.add_argument('--eval-images', type=int, default=5, help='0: do not time the evaluator')
     parser.add_argument('--bench-data', default=osp.join(REPO_ROOT, '..', 'shared', 'data', 'bsds500_bench'))
     parser.add_argument('--seed', type=int, default=0)
@@ -236,7 +237,8 @@ def make_pruned_rcf(args: argparse.Namespace, work_dir: str) -> dict:
     start = time.perf_counter()
     with warnings.catch_warnings():  # the random-data refit is under-determined for conv4/5: irrelevant for speed
         warnings.simplefilter('ignore', UserWarning)
-        prune_rcf(model.network, lambda: images, keep_ratio, positions_per_image=10**6, seed=args.seed, logger=None)
+        prune_rcf(model.network, lambda: images, keep_ratio, positions_per_image=args.prune_positions, seed=args.seed,
+                  logger=None)
     print(f'pruned a random RCF at keep ratio {keep_ratio} on {args.prune_images} random {args.prune_size}^2 images '
           f'in {time.perf_counter() - start:.0f} s', flush=True)
     checkpoint = osp.join(work_dir, 'rcf_pruned_random.pth')
