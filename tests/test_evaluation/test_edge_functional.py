@@ -1,5 +1,6 @@
 # Copyright (c) mmkd contributors. All rights reserved.
 """The BSDS benchmark core (mmkd.evaluation.functional) on hand-built cases and on real BSDS annotations."""
+import os
 import os.path as osp
 
 import cv2
@@ -295,7 +296,7 @@ def test_reproduces_the_matlab_benchmark_on_real_bsds_annotations():
     0.0012). The assertions allow a little more than what is seen (2-3x). At 99 thresholds on the same maps ODS is
     0.7619 (tools/analysis/eval_edges.py), against the original benchmark's 0.7616 quoted in the spec.
     """
-    names = sorted(f[:-4] for f in __import__('os').listdir(osp.join(BENCH, 'groundTruth')))
+    names = sorted(f[:-4] for f in os.listdir(osp.join(BENCH, 'groundTruth')))
     counts = [
         evaluate_edge_image(
             cv2.imread(osp.join(BENCH, 'png', f'{name}.png'), cv2.IMREAD_UNCHANGED),
