@@ -6,7 +6,9 @@ synthetic-COCO batches), interleaving the step functions so that load drift hits
   * the RM + PFI distillation train step vs the baseline "teacher forward (no_grad) + plain student train step"
     (target: <= 1.10x): median step times and the median [quartiles] of the per-round ratios, which show the noise;
   * the assignment adapter: reading the positives recorded from the student loss's own target computation (what the
-    step does) and, for comparison, a fresh assignment with the head's assigner, each as a share of the RM+PFI step.
+    step does) and, for comparison, a fresh assignment with the head's assigner, each as a share of the RM+PFI step;
+  * the forward of the RM + PFI losses alone (inputs precomputed), as a share of the step: the low-noise part of the
+    overhead (its backward runs through the student's head and FPN with the task loss's).
 
     python benchmarks/det_kd.py [--families retinanet fcos atss gfl] [--steps 8] [--size 192] [--batch 2]
 """
@@ -109,16 +111,27 @@ def benchmark_family(family: str, data: List[dict], steps: int) -> dict:
         loss, _ = algorithm.parse_losses(algorithm.loss(batch['inputs'], batch['data_samples']))
         optim_distill.update_params(loss)
 
-    # inputs of the adapter, prepared once: the head's outputs and its recorded target computation per batch
-    adapter_inputs = []
+    # inputs of the adapter and the losses, prepared once per batch: both models' features and head outputs and the
+    # student head's recorded target computation
+    adapter_inputs, loss_inputs = [], []
     with torch.no_grad():
         for batch in prepared:
             gts, ignores, metas = unpack_gt_instances(batch['data_samples'])
-            outs = head(algorithm.student.extract_feat(batch['inputs']))
+            feats = algorithm.student.extract_feat(batch['inputs'])
+            outs = head(feats)
+            teacher_feats = algorithm.teacher.extract_feat(batch['inputs'])
+            teacher_outs = algorithm.teacher.bbox_head(teacher_feats)
             with adapter.recording(head) as records:
                 head.loss_by_feat(*outs, gts, metas, ignores)
             sizes = [tuple(score.shape[-2:]) for score in outs[0]]
             adapter_inputs.append((records, sizes, gts, metas, ignores))
+            loss_inputs.append((feats, teacher_feats, outs, teacher_outs, gts, metas, ignores, records))
+
+    def distill_losses_forward(step: int) -> None:
+        feats, teacher_feats, outs, teacher_outs, gts, metas, ignores, records = loss_inputs[step % len(loss_inputs)]
+        with torch.no_grad():
+            algorithm.distiller.compute_distill_losses(head, algorithm.teacher.bbox_head, feats, teacher_feats, outs,
+                                                       teacher_outs, gts, metas, ignores, target_records=records)
 
     def read_recorded(step: int) -> None:
         adapter.assign_from_records(head, adapter_inputs[step % len(adapter_inputs)][0])
@@ -128,12 +141,13 @@ def benchmark_family(family: str, data: List[dict], steps: int) -> dict:
         adapter.assign(head, sizes, gts, metas, ignores, device=torch.device('cpu'))
 
     times = time_round_robin(dict(baseline=baseline, rm_pfi=rm_pfi, read_recorded=read_recorded,
-                                  assign_fresh=assign_fresh), steps)
+                                  assign_fresh=assign_fresh, losses=distill_losses_forward), steps)
     ratios = [d / b for d, b in zip(times['rm_pfi'], times['baseline'])]
     step = statistics.median(times['rm_pfi'])
     return dict(baseline=statistics.median(times['baseline']), rm_pfi=step, ratio=quartiles(ratios),
                 read=100 * statistics.median(times['read_recorded']) / step,
-                fresh=100 * statistics.median(times['assign_fresh']) / step)
+                fresh=100 * statistics.median(times['assign_fresh']) / step,
+                losses=100 * statistics.median(times['losses']) / step)
 
 
 def main() -> None:
@@ -147,11 +161,12 @@ def main() -> None:
         generate_synthetic_coco(root, num_train=2 * args.batch + 1, num_val=1, seed=0)
         data = batches(root, args.size, args.batch, count=2)
         table = PrettyTable(['detector', 'baseline step (s)', 'RM+PFI step (s)', 'RM+PFI / baseline: median [IQR]',
-                             'read recorded positives (% of step)', 'fresh assignment (% of step)'])
+                             'read recorded positives (% of step)', 'fresh assignment (% of step)',
+                             'RM+PFI loss forward (% of step)'])
         for family in args.families:
             result = benchmark_family(family, data, args.steps)
             table.add_row([family, f"{result['baseline']:.3f}", f"{result['rm_pfi']:.3f}", result['ratio'],
-                           f"{result['read']:.2f}", f"{result['fresh']:.2f}"])
+                           f"{result['read']:.2f}", f"{result['fresh']:.2f}", f"{result['losses']:.2f}"])
             print(table, flush=True)
     print(f'{args.steps} interleaved rounds per detector, batch {args.batch} at <= {args.size} px, '
           f'{torch.get_num_threads()} torch threads; baseline = teacher forward (no_grad) + plain student train step; '
