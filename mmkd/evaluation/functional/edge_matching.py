@@ -1,7 +1,7 @@
 # Copyright (c) mmkd contributors. All rights reserved.
 """One-to-one matching of predicted and ground-truth edge pixels within a distance (the BSDS ``correspondPixels``)."""
 import math
-from typing import Tuple
+from typing import Dict, Optional, Tuple
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
@@ -22,9 +22,11 @@ def match_edges(pred_edges: np.ndarray,
     matching by max flow, see :func:`_edges_in_some_maximum_matching`; this changes no maximum matching and cuts the
     long chains of pixels along contours into smaller pieces); the remaining bipartite pair graph is split into
     connected components (``scipy.sparse.csgraph.connected_components``); components with a single pixel on one side
-    take its nearest partner, and every other component is a rectangular assignment problem
-    (``scipy.optimize.linear_sum_assignment``) in which a pair beyond the distance costs more than any matching of
-    allowed pairs could, so that as many allowed pairs as possible are used.
+    take its nearest partner (the first such pair in (prediction, ground truth) raster order on a tie), and every
+    other component is a rectangular assignment problem (``scipy.optimize.linear_sum_assignment``) in which a pair
+    beyond the distance costs more than any matching of allowed pairs could, so that as many allowed pairs as possible
+    are used. To match many maps against one annotator (the benchmark's thresholds), use :class:`EdgeMatcher`, which
+    returns the same matchings faster.
 
     Relation to the benchmark's ``correspondPixels`` (Martin, Fowlkes & Malik, "Learning to Detect Natural Image
     Boundaries Using Local Brightness, Color, and Texture Cues", TPAMI 2004; C++ in the BSDS500 code): it solves a
@@ -44,31 +46,169 @@ def match_edges(pred_edges: np.ndarray,
         input (as ``correspondPixels``' ``match1 > 0`` and ``match2 > 0``).
     """
     pred_edges = np.asarray(pred_edges)
-    gt_edges = np.asarray(gt_edges)
-    if pred_edges.ndim != 2 or pred_edges.shape != gt_edges.shape:
-        raise ValueError(f'match_edges expects two [H, W] maps of the same size, got prediction {pred_edges.shape} '
-                         f'and ground truth {gt_edges.shape}.')
-    if not max_dist > 0:
-        raise ValueError(f'max_dist must be > 0 (a fraction of the image diagonal), got {max_dist}.')
-    pred_matched = np.zeros(pred_edges.shape, dtype=bool)
-    gt_matched = np.zeros(gt_edges.shape, dtype=bool)
-    pred_yx = np.argwhere(pred_edges)
-    gt_yx = np.argwhere(gt_edges)
-    if len(pred_yx) == 0 or len(gt_yx) == 0:
-        return pred_matched, gt_matched
-    radius = max_dist * math.hypot(*pred_edges.shape)
-    pairs = cKDTree(pred_yx).sparse_distance_matrix(cKDTree(gt_yx), radius, output_type='ndarray')
-    if len(pairs) == 0:
-        return pred_matched, gt_matched
-    pred_idx, gt_idx = _maximum_matching(pairs['i'], pairs['j'], pairs['v'], len(pred_yx), len(gt_yx), radius)
-    pred_matched[tuple(pred_yx[pred_idx].T)] = True
-    gt_matched[tuple(gt_yx[gt_idx].T)] = True
-    return pred_matched, gt_matched
+    return EdgeMatcher(gt_edges, pred_edges, max_dist, reuse=False)(pred_edges)
 
 
-def _maximum_matching(pred_idx: np.ndarray, gt_idx: np.ndarray, dist: np.ndarray, num_pred: int, num_gt: int,
-                      radius: float) -> Tuple[np.ndarray, np.ndarray]:
-    """Maximum-cardinality, then minimum-distance, matching of the pairs ``(pred_idx[k], gt_idx[k])``."""
+class EdgeMatcher:
+    """:func:`match_edges` of one annotator's boundaries against many predicted maps within one candidate map.
+
+    The benchmark matches the thinned maps ``thin(P >= t)`` of every threshold t against each annotator. All of them
+    lie within the candidate map ``P >= t_min``, so the within-distance pairs are found once, from the candidates
+    (``scipy.spatial.cKDTree``), and each call keeps the pairs of its own predicted pixels. The maximum matching with
+    the smallest total distance decomposes over the connected components of the pair graph (a component's pixels
+    can only be matched within it), and a component is fixed by its set of predicted pixels (its ground-truth pixels
+    are their neighbours). Consecutive thresholds drop only a few pixels, so most components of a call (about 80 %
+    on real BSDS maps) are exactly components of the previous call; with ``reuse=True`` their matchings are taken
+    from it and only new components are solved (as :func:`match_edges` solves them). The result of every call is
+    the same as :func:`match_edges` on that map: the same exact computation, done once per distinct component.
+
+    Large assignments (``max_exact_size``): at low thresholds a component can hold thousands of pixels on each side
+    (4531 x 3503 on a real BSDS map), and its dense assignment takes ~0.3 s. With ``max_exact_size`` set, such a
+    component (more than ``max_exact_size`` row x column entries) is matched by :func:`_blockwise_maximum_matching`:
+    still a **maximum** matching (so every annotator's matched-boundary count, the recall, is exactly the same), but
+    of minimum total distance only within blocks of about ``sqrt(max_exact_size)`` pixels in raster order, so which
+    of the predicted pixels are matched (the precision counts) can differ slightly from the exact matching. Measured
+    on the 5 real BSDS bench maps at 99 thresholds with NMS and ``max_exact_size=250000`` (the evaluator's default):
+    ODS +5.1e-5, OIS +5.3e-5, AP +6.7e-5 (R50 +3.7e-4) against ``None`` (always exact), at about half the CPU time.
+
+    Args:
+        gt_edges (np.ndarray): [H, W] binary map of one annotator's boundaries; non-zero = edge.
+        candidate_edges (np.ndarray): [H, W] binary map containing every predicted map that will be matched.
+        max_dist (float): distance limit as a fraction of the image diagonal. Defaults to 0.0075 (BSDS).
+        reuse (bool): reuse the matchings of components already solved in the previous call. Defaults to True.
+        max_exact_size (int, optional): assignment components with more (row x column) entries are matched
+            blockwise (exact cardinality, approximate distance); None: always exact. Defaults to None.
+    """
+
+    def __init__(self,
+                 gt_edges: np.ndarray,
+                 candidate_edges: np.ndarray,
+                 max_dist: float = 0.0075,
+                 reuse: bool = True,
+                 max_exact_size: Optional[int] = None) -> None:
+        gt_edges = np.asarray(gt_edges)
+        candidate_edges = np.asarray(candidate_edges)
+        if candidate_edges.ndim != 2 or candidate_edges.shape != gt_edges.shape:
+            raise ValueError(f'match_edges expects two [H, W] maps of the same size, got prediction '
+                             f'{candidate_edges.shape} and ground truth {gt_edges.shape}.')
+        if not max_dist > 0:
+            raise ValueError(f'max_dist must be > 0 (a fraction of the image diagonal), got {max_dist}.')
+        self.shape = gt_edges.shape
+        self.reuse = reuse
+        if max_exact_size is not None and max_exact_size < 0:
+            raise ValueError(f'max_exact_size must be None (always exact) or >= 0, got {max_exact_size}.')
+        self.max_exact_size = max_exact_size
+        self.radius = max_dist * math.hypot(*self.shape)
+        self._cand_yx = np.argwhere(candidate_edges)
+        self._gt_yx = np.argwhere(gt_edges)
+        self._cache: Dict[bytes, Tuple[np.ndarray, np.ndarray]] = {}
+        self._assignments: Dict[bytes, Tuple[np.ndarray, np.ndarray]] = {}
+        if len(self._cand_yx) and len(self._gt_yx):
+            pairs = cKDTree(self._cand_yx).sparse_distance_matrix(
+                cKDTree(self._gt_yx), self.radius, output_type='ndarray')
+            # raster order of (prediction, ground truth): a canonical order, so ties resolve the same way every call
+            order = np.lexsort((pairs['j'], pairs['i']))
+            self._pair_pred = pairs['i'][order].astype(np.int64)
+            self._pair_gt = pairs['j'][order].astype(np.int64)
+            self._pair_dist = pairs['v'][order]
+        else:
+            self._pair_pred = self._pair_gt = np.zeros(0, dtype=np.int64)
+            self._pair_dist = np.zeros(0)
+
+    def __call__(self, pred_edges: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+        """Match ``pred_edges`` to the annotator's boundaries.
+
+        Args:
+            pred_edges (np.ndarray): [H, W] binary map of predicted edges, a subset of the candidate map.
+
+        Returns:
+            tuple[np.ndarray, np.ndarray]: ``(pred_matched, gt_matched)``, [H, W] bool maps, as :func:`match_edges`.
+        """
+        pred_edges = np.asarray(pred_edges)
+        if pred_edges.shape != self.shape:
+            raise ValueError(f'match_edges expects two [H, W] maps of the same size, got prediction '
+                             f'{pred_edges.shape} and ground truth {self.shape}.')
+        active = pred_edges[self._cand_yx[:, 0], self._cand_yx[:, 1]] != 0
+        if int(active.sum()) != int(np.count_nonzero(pred_edges)):
+            raise ValueError(f'EdgeMatcher: the predicted map has {np.count_nonzero(pred_edges) - active.sum()} '
+                             f'edge pixels outside the candidate map it was built for.')
+        pred_matched = np.zeros(self.shape, dtype=bool)
+        gt_matched = np.zeros(self.shape, dtype=bool)
+        keep = active[self._pair_pred]
+        pair_pred, pair_gt, pair_dist = self._pair_pred[keep], self._pair_gt[keep], self._pair_dist[keep]
+        if len(pair_pred) == 0:
+            self._cache = {}
+            return pred_matched, gt_matched
+        match_pred, match_gt = self._match_pairs(pair_pred, pair_gt, pair_dist)
+        pred_matched[tuple(self._cand_yx[match_pred].T)] = True
+        gt_matched[tuple(self._gt_yx[match_gt].T)] = True
+        return pred_matched, gt_matched
+
+    def _match_pairs(self, pair_pred: np.ndarray, pair_gt: np.ndarray,
+                     pair_dist: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+        """Matched (candidate, ground-truth) indices, reusing the previous call's components where they recur."""
+        num_pred, num_gt = len(self._cand_yx), len(self._gt_yx)
+        if not self.reuse:
+            return _maximum_matching(pair_pred, pair_gt, pair_dist, num_pred, num_gt, self.radius,
+                                     max_exact_size=self.max_exact_size)
+        num_nodes = num_pred + num_gt
+        graph = coo_matrix((np.ones(len(pair_pred), dtype=np.int8), (pair_pred, num_pred + pair_gt)),
+                           shape=(num_nodes, num_nodes))
+        _, labels = connected_components(graph, directed=False)
+        pair_label = labels[pair_pred]
+        order = np.argsort(pair_label, kind='stable')  # pairs stay in raster order within a component
+        sorted_pred, sorted_label = pair_pred[order], pair_label[order]
+        starts = np.flatnonzero(np.r_[True, sorted_label[1:] != sorted_label[:-1]])
+        ends = np.r_[starts[1:], len(order)]
+        new_pred = np.r_[True, (sorted_pred[1:] != sorted_pred[:-1]) | (sorted_label[1:] != sorted_label[:-1])]
+        cache: Dict[bytes, Tuple[np.ndarray, np.ndarray]] = {}
+        matched_pred, matched_gt, unsolved, unsolved_keys = [], [], [], {}
+        for start, end in zip(starts, ends):
+            comp_pred = sorted_pred[start:end]
+            key = comp_pred[new_pred[start:end]].tobytes()
+            solved = self._cache.get(key)
+            if solved is None:
+                unsolved.append(order[start:end])
+                unsolved_keys[sorted_label[start]] = key
+            else:
+                cache[key] = solved
+                matched_pred.append(solved[0])
+                matched_gt.append(solved[1])
+        if unsolved:
+            pairs = np.sort(np.concatenate(unsolved))  # back to raster order
+            assignments: Dict[bytes, Tuple[np.ndarray, np.ndarray]] = {}
+            new_match_pred, new_match_gt = _maximum_matching(pair_pred[pairs], pair_gt[pairs], pair_dist[pairs],
+                                                             num_pred, num_gt, self.radius, self._assignments,
+                                                             assignments, self.max_exact_size)
+            self._assignments = assignments
+            matched_pred.append(new_match_pred)
+            matched_gt.append(new_match_gt)
+            match_label = labels[new_match_pred]
+            by_label = np.argsort(match_label, kind='stable')
+            match_label = match_label[by_label]
+            bounds = np.flatnonzero(np.r_[True, match_label[1:] != match_label[:-1], True])
+            for lo, hi in zip(bounds[:-1], bounds[1:]):
+                idx = by_label[lo:hi]
+                cache[unsolved_keys[match_label[lo]]] = (new_match_pred[idx], new_match_gt[idx])
+        self._cache = cache  # only the latest call's components: nested maps rarely bring older ones back
+        return np.concatenate(matched_pred), np.concatenate(matched_gt)
+
+
+def _maximum_matching(pred_idx: np.ndarray,
+                      gt_idx: np.ndarray,
+                      dist: np.ndarray,
+                      num_pred: int,
+                      num_gt: int,
+                      radius: float,
+                      solved: Optional[Dict[bytes, Tuple[np.ndarray, np.ndarray]]] = None,
+                      new_solved: Optional[Dict[bytes, Tuple[np.ndarray, np.ndarray]]] = None,
+                      max_exact_size: Optional[int] = None) -> Tuple[np.ndarray, np.ndarray]:
+    """Maximum-cardinality, then minimum-distance, matching of the pairs ``(pred_idx[k], gt_idx[k])``.
+
+    ``solved`` maps the pairs of an assignment component (its pred then gt indices, in raster order, as bytes) to its
+    matching from an earlier call; a component found there is not solved again (the same pairs and distances give
+    the same assignment problem). Every assignment component solved or reused is written to ``new_solved``.
+    """
     keep = _edges_in_some_maximum_matching(pred_idx, gt_idx, num_pred, num_gt)
     pred_idx, gt_idx, dist = pred_idx[keep], gt_idx[keep], dist[keep]
     num_nodes = num_pred + num_gt
@@ -86,6 +226,12 @@ def _maximum_matching(pred_idx: np.ndarray, gt_idx: np.ndarray, dist: np.ndarray
         if end - start == 1:
             continue
         comp_pred, comp_gt, comp_dist = pred_idx[start:end], gt_idx[start:end], dist[start:end]
+        key = comp_pred.tobytes() + comp_gt.tobytes() if new_solved is not None else None
+        if solved is not None and key in solved:
+            new_solved[key] = solved[key]
+            matched_pred.append(solved[key][0])
+            matched_gt.append(solved[key][1])
+            continue
         rows, row_of = np.unique(comp_pred, return_inverse=True)
         cols, col_of = np.unique(comp_gt, return_inverse=True)
         if len(rows) == 1 or len(cols) == 1:
@@ -94,14 +240,15 @@ def _maximum_matching(pred_idx: np.ndarray, gt_idx: np.ndarray, dist: np.ndarray
             matched_pred.append(comp_pred[nearest:nearest + 1])
             matched_gt.append(comp_gt[nearest:nearest + 1])
             continue
-        # any allowed matching costs < min(rows, cols) * radius, so one forbidden pair costs more than all of it
-        forbidden = radius * (min(len(rows), len(cols)) + 1) + 1
-        cost = np.full((len(rows), len(cols)), forbidden)
-        cost[row_of, col_of] = comp_dist
-        sel_rows, sel_cols = linear_sum_assignment(cost)
-        allowed = cost[sel_rows, sel_cols] < forbidden
-        matched_pred.append(rows[sel_rows[allowed]])
-        matched_gt.append(cols[sel_cols[allowed]])
+        if max_exact_size is not None and len(rows) * len(cols) > max_exact_size:
+            sel_rows, sel_cols = _blockwise_maximum_matching(row_of, col_of, comp_dist, len(rows), len(cols),
+                                                             max_exact_size, radius)
+        else:
+            sel_rows, sel_cols = _min_distance_assignment(row_of, col_of, comp_dist, len(rows), len(cols), radius)
+        matched_pred.append(rows[sel_rows])
+        matched_gt.append(cols[sel_cols])
+        if new_solved is not None:
+            new_solved[key] = (matched_pred[-1], matched_gt[-1])
     return np.concatenate(matched_pred), np.concatenate(matched_gt)
 
 
@@ -121,8 +268,8 @@ def _edges_in_some_maximum_matching(pred_idx: np.ndarray, gt_idx: np.ndarray, nu
     tails = np.r_[np.full(num_pred, source), pred_idx, num_pred + np.arange(num_gt)]
     heads = np.r_[np.arange(num_pred), num_pred + gt_idx, np.full(num_gt, sink)]
     network = csr_matrix((np.ones(len(tails), dtype=np.int32), (tails, heads)), shape=(num_nodes + 2, num_nodes + 2))
-    flow = maximum_flow(network, source, sink, method='dinic').flow.tocsr()
-    in_matching = np.asarray(flow[pred_idx, num_pred + gt_idx]).reshape(-1) > 0
+    flow = maximum_flow(network, source, sink, method='dinic').flow.tocoo()
+    in_matching = _pairs_carrying_flow(flow, pred_idx, num_pred + gt_idx)
     tails = np.where(in_matching, num_pred + gt_idx, pred_idx)
     heads = np.where(in_matching, pred_idx, num_pred + gt_idx)
     digraph = csr_matrix((np.ones(len(tails), dtype=np.int8), (tails, heads)), shape=(num_nodes, num_nodes))
@@ -138,6 +285,17 @@ def _edges_in_some_maximum_matching(pred_idx: np.ndarray, gt_idx: np.ndarray, nu
             to_free_gt[num_pred + gt_idx])
 
 
+def _pairs_carrying_flow(flow: coo_matrix, tails: np.ndarray, heads: np.ndarray) -> np.ndarray:
+    """Mask of the arcs ``tails[k] -> heads[k]`` with positive flow (a sorted-key lookup; sparse fancy indexing is
+    far slower)."""
+    positive = flow.data > 0
+    num_nodes = flow.shape[1]
+    flow_keys = np.sort(flow.row[positive].astype(np.int64) * num_nodes + flow.col[positive])
+    keys = tails.astype(np.int64) * num_nodes + heads
+    where = np.minimum(np.searchsorted(flow_keys, keys), max(len(flow_keys) - 1, 0))
+    return (flow_keys[where] == keys) if len(flow_keys) else np.zeros(len(keys), dtype=bool)
+
+
 def _reachable(digraph: csr_matrix, starts: np.ndarray) -> np.ndarray:
     """Mask of the nodes reachable from any of ``starts`` (breadth-first from a virtual source)."""
     num_nodes = digraph.shape[0]
@@ -150,3 +308,79 @@ def _reachable(digraph: csr_matrix, starts: np.ndarray) -> np.ndarray:
     with_source = csr_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(num_nodes + 1, num_nodes + 1))
     reached[breadth_first_order(with_source, num_nodes, directed=True, return_predecessors=False)] = True
     return reached[:num_nodes]
+
+
+def _min_distance_assignment(row_of: np.ndarray, col_of: np.ndarray, dist: np.ndarray, num_rows: int,
+                             num_cols: int, radius: float) -> Tuple[np.ndarray, np.ndarray]:
+    """Exact maximum-cardinality, then minimum-distance, matching of the pairs ``(row_of[k], col_of[k])``.
+
+    A rectangular assignment (``scipy.optimize.linear_sum_assignment``) on the dense [rows, cols] cost matrix in
+    which a pair beyond the distance costs more than any matching of allowed pairs could.
+    """
+    # any allowed matching costs < min(rows, cols) * radius, so one forbidden pair costs more than all of it
+    forbidden = radius * (min(num_rows, num_cols) + 1) + 1
+    cost = np.full((num_rows, num_cols), forbidden)
+    cost[row_of, col_of] = dist
+    sel_rows, sel_cols = linear_sum_assignment(cost)
+    allowed = cost[sel_rows, sel_cols] < forbidden
+    return sel_rows[allowed], sel_cols[allowed]
+
+
+def _blockwise_maximum_matching(row_of: np.ndarray, col_of: np.ndarray, dist: np.ndarray, num_rows: int,
+                                num_cols: int, max_exact_size: int, radius: float) -> Tuple[np.ndarray, np.ndarray]:
+    """A maximum-cardinality matching that is minimum-distance within blocks (for components too large to assign).
+
+    The rows (pixels in raster order) are cut into consecutive blocks of about ``sqrt(max_exact_size)`` rows, each
+    column joins the block of its nearest row, and each block's pairs are assigned exactly
+    (:func:`_min_distance_assignment`); the union, a matching, is then augmented to a maximum one
+    (:func:`_augment_to_maximum`). Exact in cardinality; the total distance is only minimal within each block.
+    """
+    block_rows = max(1, int(math.sqrt(max_exact_size)))
+    row_block = np.arange(num_rows) // block_rows
+    by_distance = np.lexsort((np.arange(len(dist)), dist))
+    col_block = np.full(num_cols, -1, dtype=np.int64)
+    first_of_col = np.unique(col_of[by_distance], return_index=True)[1]
+    nearest_pair = by_distance[first_of_col]
+    col_block[col_of[nearest_pair]] = row_block[row_of[nearest_pair]]
+    inside = np.flatnonzero(row_block[row_of] == col_block[col_of])
+    inside = inside[np.argsort(row_block[row_of[inside]], kind='stable')]
+    blocks = row_block[row_of[inside]]
+    bounds = np.flatnonzero(np.r_[True, blocks[1:] != blocks[:-1], True])
+    taken = np.zeros(len(row_of), dtype=bool)
+    for lo, hi in zip(bounds[:-1], bounds[1:]):
+        pairs = inside[lo:hi]
+        rows, local_row = np.unique(row_of[pairs], return_inverse=True)
+        cols, local_col = np.unique(col_of[pairs], return_inverse=True)
+        sel_rows, sel_cols = _min_distance_assignment(local_row, local_col, dist[pairs], len(rows), len(cols), radius)
+        # the pair index of each selected (row, col): the pairs are unique, so a sorted-key lookup finds it
+        keys = local_row * len(cols) + local_col
+        order = np.argsort(keys)
+        taken[pairs[order[np.searchsorted(keys[order], sel_rows * len(cols) + sel_cols)]]] = True
+    matched = _augment_to_maximum(row_of, col_of, taken, num_rows, num_cols)
+    return row_of[matched], col_of[matched]
+
+
+def _augment_to_maximum(row_of: np.ndarray, col_of: np.ndarray, taken: np.ndarray, num_rows: int,
+                        num_cols: int) -> np.ndarray:
+    """Augment the matching ``taken`` (a mask of the pairs) to a maximum-cardinality one; returns its mask.
+
+    One max flow (``scipy.sparse.csgraph.maximum_flow``) on the residual graph of the matching: source -> free row,
+    unmatched pair row -> col, matched pair col -> row, free col -> sink. Every node carries at most one unit, so
+    the flow is a set of vertex-disjoint augmenting paths (and alternating cycles); flipping the pairs on it gives a
+    matching of ``|taken| + flow`` pairs, which is maximum (Berge: its residual graph has no augmenting path left).
+    """
+    row_matched = np.zeros(num_rows, dtype=bool)
+    col_matched = np.zeros(num_cols, dtype=bool)
+    row_matched[row_of[taken]] = True
+    col_matched[col_of[taken]] = True
+    num_nodes = num_rows + num_cols
+    source, sink = num_nodes, num_nodes + 1
+    free_rows = np.flatnonzero(~row_matched)
+    free_cols = np.flatnonzero(~col_matched)
+    pair_tails = np.where(taken, num_rows + col_of, row_of)
+    pair_heads = np.where(taken, row_of, num_rows + col_of)
+    tails = np.r_[np.full(len(free_rows), source), pair_tails, num_rows + free_cols]
+    heads = np.r_[free_rows, pair_heads, np.full(len(free_cols), sink)]
+    network = csr_matrix((np.ones(len(tails), dtype=np.int32), (tails, heads)), shape=(num_nodes + 2, num_nodes + 2))
+    flow = maximum_flow(network, source, sink, method='dinic').flow.tocoo()
+    return taken ^ _pairs_carrying_flow(flow, pair_tails, pair_heads)

@@ -50,6 +50,9 @@ class EdgeMetric(BaseMetric):
         nms_radius (int): NMS radius r. Defaults to 2 (RCF's BSDS setting; HED/pyEdgeEval use 1).
         nms_presmooth (float): ``convTri`` radius applied before NMS (0: none). Defaults to 0 (RCF; HED uses 1).
         thin (bool): thin each binarised map (``bwmorph 'thin'``). Defaults to True.
+        max_exact_size (int, optional): match assignment components with more (prediction x ground-truth) entries
+            blockwise: exact maximum cardinality, approximate minimum distance, about 2x faster; 250000 moved ODS /
+            OIS / AP by < 1e-4 on the real BSDS bench maps (see ``EdgeMatcher``). None: always exact. Defaults to None.
         ods_mode (str): ``'interp'`` (the benchmark's ODS: best F on the PR curve interpolated between thresholds)
             or ``'argmax'`` (best of the thresholds themselves). Defaults to ``'interp'``.
         num_workers (int): processes evaluating images in parallel; 1 evaluates in this process. Defaults to 2.
@@ -67,6 +70,7 @@ class EdgeMetric(BaseMetric):
                  nms_radius: int = 2,
                  nms_presmooth: float = 0,
                  thin: bool = True,
+                 max_exact_size: Optional[int] = None,
                  ods_mode: str = 'interp',
                  num_workers: int = 2,
                  pr_curve_path: Optional[str] = None,
@@ -87,6 +91,10 @@ class EdgeMetric(BaseMetric):
         self.nms_radius = nms_radius
         self.nms_presmooth = nms_presmooth
         self.thin = bool(thin)
+        if max_exact_size is not None and (int(max_exact_size) != max_exact_size or max_exact_size < 0):
+            raise ValueError(f'max_exact_size must be None (exact matching) or a non-negative integer, '
+                             f'got {max_exact_size}.')
+        self.max_exact_size = max_exact_size
         self.ods_mode = ods_mode
         self.num_workers = int(num_workers)
         self.pr_curve_path = pr_curve_path
@@ -129,7 +137,8 @@ class EdgeMetric(BaseMetric):
         if not results:
             raise ValueError('EdgeMetric: no samples were processed.')
         options = dict(thresholds=self.thresholds, max_dist=self.max_dist, thin=self.thin, nms=self.nms,
-                       nms_radius=self.nms_radius, nms_presmooth=self.nms_presmooth)
+                       nms_radius=self.nms_radius, nms_presmooth=self.nms_presmooth,
+                       max_exact_size=self.max_exact_size)
         num_workers = min(self.num_workers, len(results))
         if num_workers > 1:
             # fork-based workers inherit the imported stack (loky would re-import torch/mmseg in each worker)
