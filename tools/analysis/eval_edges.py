@@ -40,6 +40,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--ods-mode', choices=['interp', 'argmax'], default='interp',
                         help='ODS on the interpolated PR curve (benchmark, default) or at the thresholds')
     parser.add_argument('--workers', type=int, default=2, help='parallel processes (default: 2)')
+    parser.add_argument('--max-exact-size', type=int, default=None,
+                        help='match assignment components above this many entries blockwise: exact cardinality, '
+                        'approximate distance, ~2x faster (250000 moved ODS/OIS/AP by < 1e-4 on the real bench '
+                        'maps); default: always exact')
     return parser.parse_args(argv)
 
 
@@ -101,7 +105,7 @@ def main(argv=None) -> dict:
     args = parse_args(argv)
     pairs = pair_files(args.pred_dir, args.gt_dir)
     options = dict(thresholds=args.thresholds, max_dist=args.max_dist, thin=not args.no_thin, nms=args.nms,
-                   nms_radius=args.nms_radius, nms_presmooth=args.nms_presmooth)
+                   nms_radius=args.nms_radius, nms_presmooth=args.nms_presmooth, max_exact_size=args.max_exact_size)
     print(f'Evaluating {len(pairs)} images: {args.thresholds} thresholds, max_dist {args.max_dist}, '
           f'nms={args.nms}' + (f' (r={args.nms_radius}, presmooth={args.nms_presmooth})' if args.nms else '')
           + f', thin={not args.no_thin}, {args.workers} workers', flush=True)

@@ -209,6 +209,10 @@ def _maximum_matching(pred_idx: np.ndarray,
     matching from an earlier call; a component found there is not solved again (the same pairs and distances give
     the same assignment problem). Every assignment component solved or reused is written to ``new_solved``.
     """
+    # only the pixels with pairs take part: renumber them (in order) so the graph algorithms see no isolated nodes
+    pred_ids, pred_local_of = _renumber(pred_idx, num_pred)
+    gt_ids, gt_local_of = _renumber(gt_idx, num_gt)
+    pred_idx, gt_idx, num_pred, num_gt = pred_local_of[pred_idx], gt_local_of[gt_idx], len(pred_ids), len(gt_ids)
     keep = _edges_in_some_maximum_matching(pred_idx, gt_idx, num_pred, num_gt)
     pred_idx, gt_idx, dist = pred_idx[keep], gt_idx[keep], dist[keep]
     num_nodes = num_pred + num_gt
@@ -226,11 +230,11 @@ def _maximum_matching(pred_idx: np.ndarray,
         if end - start == 1:
             continue
         comp_pred, comp_gt, comp_dist = pred_idx[start:end], gt_idx[start:end], dist[start:end]
-        key = comp_pred.tobytes() + comp_gt.tobytes() if new_solved is not None else None
+        key = pred_ids[comp_pred].tobytes() + gt_ids[comp_gt].tobytes() if new_solved is not None else None
         if solved is not None and key in solved:
             new_solved[key] = solved[key]
-            matched_pred.append(solved[key][0])
-            matched_gt.append(solved[key][1])
+            matched_pred.append(pred_local_of[solved[key][0]])
+            matched_gt.append(gt_local_of[solved[key][1]])
             continue
         rows, row_of = np.unique(comp_pred, return_inverse=True)
         cols, col_of = np.unique(comp_gt, return_inverse=True)
@@ -248,8 +252,15 @@ def _maximum_matching(pred_idx: np.ndarray,
         matched_pred.append(rows[sel_rows])
         matched_gt.append(cols[sel_cols])
         if new_solved is not None:
-            new_solved[key] = (matched_pred[-1], matched_gt[-1])
-    return np.concatenate(matched_pred), np.concatenate(matched_gt)
+            new_solved[key] = (pred_ids[matched_pred[-1]], gt_ids[matched_gt[-1]])
+    return pred_ids[np.concatenate(matched_pred)], gt_ids[np.concatenate(matched_gt)]
+
+
+def _renumber(idx: np.ndarray, num: int) -> Tuple[np.ndarray, np.ndarray]:
+    """``(ids, local_of)``: the sorted distinct values of ``idx`` (in [0, num)) and a [num] map from value to rank."""
+    used = np.zeros(num, dtype=bool)
+    used[idx] = True
+    return np.flatnonzero(used), np.cumsum(used) - 1
 
 
 def _edges_in_some_maximum_matching(pred_idx: np.ndarray, gt_idx: np.ndarray, num_pred: int,
