@@ -12,7 +12,7 @@ from mmkd.registry import MODELS
 
 # HED's trunk: 2×2 stride-2 pools in ceil mode (Caffe's rounding, and Keras 'same' pooling, keep the last row/column
 # of odd sides), undilated conv5.
-HED_BACKBONE = dict(type='EdgeVGG16', pool4_stride=2, pool4_kernel=2, conv5_dilation=1, pool_ceil_mode=True)
+HED_BACKBONE = dict(type='mmkd.EdgeVGG16', pool4_stride=2, pool4_kernel=2, conv5_dilation=1, pool_ceil_mode=True)
 
 
 @MODELS.register_module()

@@ -9,7 +9,7 @@ from mmkd.registry import MODELS
 
 
 def test_outputs_shapes_at_odd_size_and_init():
-    hed = MODELS.build(dict(type='HED'))
+    hed = MODELS.build(dict(type='mmkd.HED'))
     assert hed.num_outputs == 6
     outputs = hed(torch.rand(2, 3, 45, 61))
     assert len(outputs) == 6 and all(o.shape == (2, 1, 45, 61) for o in outputs)

