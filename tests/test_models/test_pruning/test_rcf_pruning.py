@@ -8,11 +8,11 @@ import sys
 import pytest
 import torch
 from mmengine.config import Config
-from mmengine.registry import MODELS, init_default_scope
+from mmengine.registry import MODELS, DefaultScope
 from mmengine.runner import Runner
 
 from mmkd.datasets.synthetic.bsds import generate_synthetic_bsds
-from mmkd.models.edge import RCF
+from mmkd.models.edge import RCF, RCF_BACKBONE
 from mmkd.models.edge.pruning.rcf_pruning import prune_rcf, pruned_rcf_config, rcf_channels, rcf_pruning_steps
 from mmkd.utils import safe_torch_load
 from tests.helpers.tools import REPO_ROOT, run_tool
@@ -22,25 +22,28 @@ SMALL_WIDTHS = [8, 8, 16, 16, 16, 16, 16, 24, 24, 24, 24, 24, 24]  # an RCF trun
 RCF_CONFIG = 'configs/edge/rcf_vgg16_1xb1-900e_bsds.py'
 
 
+# Scoped type names: other tests leave mmengine's default scope at 'mmseg', where a bare 'EdgeVGG16' is unknown.
+FULL_RCF_BACKBONE = dict(RCF_BACKBONE, type='mmkd.EdgeVGG16')
+
+
 def small_rcf() -> RCF:
-    return RCF(backbone=dict(type='EdgeVGG16', pool4_stride=1, pool4_kernel=2, conv5_dilation=2, pool_ceil_mode=True,
-                             channels=SMALL_WIDTHS))
+    return RCF(backbone=dict(FULL_RCF_BACKBONE, channels=SMALL_WIDTHS))
 
 
 def test_steps_cover_every_trunk_conv_and_its_side_conv():
-    steps = rcf_pruning_steps(RCF(), 0.5)
+    steps = rcf_pruning_steps(RCF(FULL_RCF_BACKBONE), 0.5)
     assert [s.producer for s in steps] == [f'backbone.conv{s}_{i}' for s, n in enumerate((2, 2, 3, 3, 3), 1)
                                            for i in range(1, n + 1)]
     assert steps[0].consumer == 'backbone.conv1_2' and steps[0].side_consumers == ['conv_down.0.0']
     assert steps[3].consumer == 'backbone.conv3_1' and steps[3].side_consumers == ['conv_down.1.1']
     assert steps[-1].consumer == 'conv_down.4.2' and steps[-1].side_consumers == []  # conv5_3 feeds its side only
     assert [s.num_keep for s in steps] == [32, 32, 64, 64, 128, 128, 128, 256, 256, 256, 256, 256, 256]
-    only_two = rcf_pruning_steps(RCF(), {'conv2_2': 0.25, 'conv5_1': 0.5})
+    only_two = rcf_pruning_steps(RCF(FULL_RCF_BACKBONE), {'conv2_2': 0.25, 'conv5_1': 0.5})
     assert [(s.producer, s.num_keep) for s in only_two] == [('backbone.conv2_2', 32), ('backbone.conv5_1', 256)]
     with pytest.raises(ValueError, match=r"unknown convs \['conv6_1'\]"):
-        rcf_pruning_steps(RCF(), {'conv6_1': 0.5})
+        rcf_pruning_steps(RCF(FULL_RCF_BACKBONE), {'conv6_1': 0.5})
     with pytest.raises(ValueError, match='must be in \\(0, 1\\]'):
-        rcf_pruning_steps(RCF(), 1.5)
+        rcf_pruning_steps(RCF(FULL_RCF_BACKBONE), 1.5)
 
 
 def test_pruned_rcf_has_the_widths_runs_and_tracks_the_original(tmp_path):
@@ -72,8 +75,8 @@ def test_pruned_rcf_has_the_widths_runs_and_tracks_the_original(tmp_path):
     config_path.write_text(text)
     cfg = Config.fromfile(str(config_path))
     assert cfg.load_from == 'pruned.pth' and cfg.model.network.backbone.channels == expected
-    init_default_scope('mmseg')
-    model = MODELS.build(cfg.model)
+    with DefaultScope.overwrite_default_scope('mmseg'):  # no scope leaks into other test modules
+        model = MODELS.build(cfg.model)
     model.network.load_state_dict(rcf.state_dict(), strict=True)
     with torch.no_grad():
         assert torch.allclose(model.eval().network(test_image)[-1], pruned_out[-1], atol=1e-5)
@@ -87,9 +90,9 @@ def test_prune_rcf_tool_writes_a_config_that_fine_tunes(tmp_path):
     channels = 'model.network.backbone.channels=[' + ','.join(map(str, SMALL_WIDTHS)) + ']'
     cfg = Config.fromfile(osp.join(REPO_ROOT, RCF_CONFIG))
     cfg.merge_from_dict({'model.network.backbone.channels': SMALL_WIDTHS})
-    init_default_scope('mmseg')
     torch.manual_seed(0)
-    model = MODELS.build(cfg.model)
+    with DefaultScope.overwrite_default_scope('mmseg'):
+        model = MODELS.build(cfg.model)
     checkpoint = str(tmp_path / 'rcf_small.pth')
     torch.save(dict(state_dict=model.state_dict(), meta=dict()), checkpoint)
     out_dir = tmp_path / 'pruned'
