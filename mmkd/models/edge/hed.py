@@ -2,13 +2,12 @@
 """HED: holistically-nested edge detection on the shared VGG16 trunk."""
 from typing import List, Optional, Union
 
-import torch
 import torch.nn as nn
-import torch.nn.functional as F
 from mmengine.model import BaseModule
 from torch import Tensor
 
 from mmkd.registry import MODELS
+from .side_outputs import fuse_side_outputs
 
 # HED's trunk: 2×2 stride-2 pools in ceil mode (Caffe's rounding, and Keras 'same' pooling, keep the last row/column
 # of odd sides), undilated conv5.
@@ -80,14 +79,8 @@ class HED(BaseModule):
             raise ValueError(f'HED expects images [N, C, H, W], got shape {tuple(inputs.shape)}')
         size = inputs.shape[-2:]
         stages = self.backbone(inputs)
-        sides = []
-        for conv, stage in zip(self.side_convs, stages):
-            side = conv(stage[-1])
-            if side.shape[-2:] != size:
-                side = F.interpolate(side, size=size, mode='bilinear', align_corners=self.align_corners)
-            sides.append(side)
-        fused = self.fuse(torch.cat(sides, dim=1))
-        return sides + [fused]
+        side_logits = [conv(stage[-1]) for conv, stage in zip(self.side_convs, stages)]
+        return fuse_side_outputs(side_logits, size, self.fuse, self.align_corners)
 
 
 __all__ = ['HED', 'HED_BACKBONE']

@@ -4,13 +4,12 @@ import copy
 from typing import Dict, List, Optional, Sequence, Union
 
 import torch.nn as nn
-import torch.nn.functional as F
 from mmengine.model import BaseModule
 from torch import Tensor
 
 from mmkd.registry import MODELS
-
 from .edge_decoder import EdgeSkipDecoder
+from .side_outputs import resize_to
 
 
 @MODELS.register_module()
@@ -98,11 +97,8 @@ class MobileNetV2EdgeNet(BaseModule):
         blocks = self.decoder(feats, size)
         outputs = []
         if self.side_outputs:
-            for conv, block in zip(self.side_convs, blocks):
-                side = conv(block)
-                if side.shape[-2:] != size:
-                    side = F.interpolate(side, size=size, mode='bilinear', align_corners=self.align_corners)
-                outputs.append(side)
+            outputs += [resize_to(conv(block), size, self.align_corners)
+                        for conv, block in zip(self.side_convs, blocks)]
         outputs.append(self.final_conv(blocks[-1]))
         return outputs
 

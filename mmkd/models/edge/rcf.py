@@ -2,13 +2,12 @@
 """RCF: richer convolutional features for edge detection, on the shared VGG16 trunk."""
 from typing import List, Optional, Union
 
-import torch
 import torch.nn as nn
-import torch.nn.functional as F
 from mmengine.model import BaseModule
 from torch import Tensor
 
 from mmkd.registry import MODELS
+from .side_outputs import fuse_side_outputs
 
 # RCF's trunk as in the official PyTorch port: ceil-mode pools, pool4 2×2 stride 1, conv5 dilated by 2, so the
 # deepest stage stays at 1/8 of the input.
@@ -96,15 +95,11 @@ class RCF(BaseModule):
             raise ValueError(f'RCF expects images [N, C, H, W], got shape {tuple(inputs.shape)}')
         size = inputs.shape[-2:]
         stages = self.backbone(inputs)
-        sides = []
-        for convs, score, stage in zip(self.conv_down, self.score, stages):
-            summed = sum(conv(feature) for conv, feature in zip(convs, stage))
-            side = score(summed)
-            if side.shape[-2:] != size:
-                side = F.interpolate(side, size=size, mode='bilinear', align_corners=self.align_corners)
-            sides.append(side)
-        fused = self.fuse(torch.cat(sides, dim=1))
-        return sides + [fused]
+        side_logits = [
+            score(sum(conv(feature) for conv, feature in zip(convs, stage)))
+            for convs, score, stage in zip(self.conv_down, self.score, stages)
+        ]
+        return fuse_side_outputs(side_logits, size, self.fuse, self.align_corners)
 
 
 __all__ = ['RCF', 'RCF_BACKBONE']

@@ -39,7 +39,7 @@ def test_rcf_fuse_is_the_weighted_sum_of_sides():
 
 def test_rcf_on_a_pruned_trunk():
     widths = [32, 32, 64, 64, 128, 128, 128, 256, 256, 256, 256, 256, 256]
-    rcf = RCF(backbone=dict(type='EdgeVGG16', pool4_stride=1, conv5_dilation=2, pool_ceil_mode=True,
+    rcf = RCF(backbone=dict(type='mmkd.EdgeVGG16', pool4_stride=1, conv5_dilation=2, pool_ceil_mode=True,
                             channels=widths))
     assert rcf.conv_down[0][0].in_channels == 32 and rcf.conv_down[4][2].in_channels == 256
     assert len(rcf(torch.rand(1, 3, 33, 33))) == 6

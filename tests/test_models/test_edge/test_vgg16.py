@@ -8,7 +8,7 @@ from tests.helpers.torch_threads import one_torch_thread  # noqa: F401  (autouse
 
 
 def test_hed_settings_shapes_at_odd_size():
-    trunk = MODELS.build(dict(type='EdgeVGG16'))
+    trunk = MODELS.build(dict(type='mmkd.EdgeVGG16'))
     stages = trunk(torch.rand(1, 3, 35, 37))
     assert [len(s) for s in stages] == [2, 2, 3, 3, 3]
     # floor-mode 2x2 stride-2 pools: 35 -> 17 -> 8 -> 4 -> 2, 37 -> 18 -> 9 -> 4 -> 2
