@@ -22,23 +22,31 @@ class GAPLinearConnector(BaseConnector):
 
     Used as an mmrazor connector (``ConfigurableDistiller(connectors=...)``): its parameters belong to the distiller
     and train with the student, including the one applied to the teacher's features (the teacher itself stays
-    frozen).
+    frozen), as the seed describes. When both projections train, the MSE has a trivial minimum (both constant);
+    ``trainable=False`` on the teacher's connector keeps it a fixed (randomly initialised, saved in checkpoints)
+    projection instead, which removes that minimum. He et al. use a pre-trained auto-encoder there.
 
     Args:
         in_channels (int): Feature width C.
         out_channels (int): Common width D.
+        trainable (bool): Whether the projection's parameters receive gradients. Defaults to True (the seed).
         init_cfg (dict, optional): mmengine init config. Defaults to None (PyTorch's Linear init).
     """
 
-    def __init__(self, in_channels: int, out_channels: int, init_cfg: Optional[Dict] = None) -> None:
+    def __init__(self, in_channels: int, out_channels: int, trainable: bool = True,
+                 init_cfg: Optional[Dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         for name, value in dict(in_channels=in_channels, out_channels=out_channels).items():
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ValueError(f'GAPLinearConnector: {name} must be a positive int, got {value!r}')
+        if not isinstance(trainable, bool):
+            raise TypeError(f'GAPLinearConnector: trainable must be a bool, got {trainable!r}')
         self.in_channels = in_channels
         self.out_channels = out_channels
+        self.trainable = trainable
         self.pool = nn.AdaptiveAvgPool2d(1)
         self.fc = nn.Linear(in_channels, out_channels)
+        self.fc.requires_grad_(trainable)
 
     def forward_train(self, feature: Tensor) -> Tensor:
         """Args: feature (Tensor): [N, in_channels, H, W]. Returns: Tensor: [N, out_channels]."""

@@ -34,3 +34,23 @@ def test_bad_widths_and_inputs():
         GAPLinearConnector(0, 4)
     with pytest.raises(ValueError, match=r'\[N, 8, H, W\]'):
         GAPLinearConnector(8, 4)(torch.rand(1, 7, 2, 2))
+
+
+def test_fixed_teacher_projection_stays_fixed_while_the_student_side_trains():
+    torch.manual_seed(0)
+    teacher_proj = GAPLinearConnector(6, 4, trainable=False)
+    student_proj = GAPLinearConnector(5, 4)
+    before_teacher = [p.detach().clone() for p in teacher_proj.parameters()]
+    before_student = [p.detach().clone() for p in student_proj.parameters()]
+    # one optimiser over every parameter, as mmengine builds it for the distiller's connectors
+    optimizer = torch.optim.SGD(list(teacher_proj.parameters()) + list(student_proj.parameters()), lr=0.5,
+                                momentum=0.9, weight_decay=5e-4)
+    loss = L2Loss(normalize=False, div_element=True)(student_proj(torch.rand(3, 5, 2, 2)),
+                                                      teacher_proj(torch.rand(3, 6, 2, 2)))
+    loss.backward()
+    optimizer.step()
+    assert all(p.grad is None and not p.requires_grad for p in teacher_proj.parameters())
+    assert all(torch.equal(a, b) for a, b in zip(before_teacher, teacher_proj.parameters()))
+    assert all(not torch.equal(a, b) for a, b in zip(before_student, student_proj.parameters()))
+    with pytest.raises(TypeError, match='trainable'):
+        GAPLinearConnector(6, 4, trainable='no')
