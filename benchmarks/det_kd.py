@@ -17,8 +17,7 @@ import copy
 import os.path as osp
 import statistics
 import tempfile
-import time
-from typing import Callable, Dict, List
+from typing import List
 
 import torch
 from mmdet.datasets import CocoDataset
@@ -31,6 +30,7 @@ from prettytable import PrettyTable
 
 import mmkd  # noqa: F401
 from mmkd.datasets.synthetic import generate_synthetic_coco
+from mmkd.utils.timing import time_round_robin
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 FAMILIES = ('retinanet', 'fcos', 'atss', 'gfl')
@@ -66,19 +66,6 @@ def batches(data_root: str, size: int, batch_size: int, count: int) -> List[dict
                           pipeline=pipeline)
     samples = [dataset[i % len(dataset)] for i in range(batch_size * count)]
     return [pseudo_collate(samples[i * batch_size:(i + 1) * batch_size]) for i in range(count)]
-
-
-def time_round_robin(step_fns: Dict[str, Callable[[int], None]], steps: int,
-                     warmup: int = 2) -> Dict[str, List[float]]:
-    """Seconds of every timed call of each function, the functions called in turn within each round."""
-    times: Dict[str, List[float]] = {name: [] for name in step_fns}
-    for step in range(warmup + steps):
-        for name, step_fn in step_fns.items():
-            start = time.perf_counter()
-            step_fn(step)
-            if step >= warmup:
-                times[name].append(time.perf_counter() - start)
-    return times
 
 
 def quartiles(values: List[float]) -> str:

@@ -13,8 +13,6 @@ Reports (as ratios: the machines are shared and noisy):
 import argparse
 import os.path as osp
 import statistics
-import time
-from typing import Callable, Dict, List
 
 import torch
 from mmengine.optim import build_optim_wrapper
@@ -26,6 +24,7 @@ import mmkd  # noqa: F401
 from mmkd.apis import (DISTILL_CONFIGS, STUDENT_CONFIG, TEACHER_CONFIG, demo_stage_config, ensure_synthetic_city,
                        train_and_test)
 from mmkd.models.utils import boundary_mask
+from mmkd.utils.timing import time_round_robin
 
 
 def parse_args() -> argparse.Namespace:
@@ -46,18 +45,6 @@ def build_trainee(config_path: str, cfg_kwargs: dict, teacher_ckpt: str):
     model = MODELS.build(cfg.model)
     model.train()
     return cfg, model, build_optim_wrapper(model, cfg.optim_wrapper)
-
-
-def time_round_robin(step_fns: Dict[str, Callable[[int], None]], steps: int, warmup: int = 3) -> Dict[str, float]:
-    """Median seconds per call of each function, calling them in turn so that load drift hits all alike."""
-    times: Dict[str, List[float]] = {name: [] for name in step_fns}
-    for step in range(warmup + steps):
-        for name, step_fn in step_fns.items():
-            start = time.perf_counter()
-            step_fn(step)
-            if step >= warmup:
-                times[name].append(time.perf_counter() - start)
-    return {name: statistics.median(values) for name, values in times.items()}
 
 
 def main() -> None:
@@ -87,7 +74,8 @@ def main() -> None:
         _, model, optim_wrapper = trainees[name]
         return lambda step: model.train_step(batches[step % len(batches)], optim_wrapper)
 
-    step_times = time_round_robin({name: train_step(name) for name in trainees}, args.steps)
+    step_times = {name: statistics.median(values) for name, values in time_round_robin(
+        {name: train_step(name) for name in trainees}, args.steps, warmup=3).items()}
 
     bpkd_loss = trainees['BPKD'][1].distiller.distill_losses['loss_edge']
     labels = [torch.stack([s.gt_sem_seg.data[0] for s in batch['data_samples']]).long() for batch in batches]
@@ -98,7 +86,7 @@ def main() -> None:
         boundary_mask.bpkd_edge_mask(labels[step % len(labels)].clone(), 19, logit_size, bpkd_loss.edge_width,
                                      bpkd_loss.ignore_index, bpkd_loss.compute_iters)
 
-    mask_time = time_round_robin({'mask': build_mask}, args.steps)['mask']
+    mask_time = statistics.median(time_round_robin({'mask': build_mask}, args.steps, warmup=3)['mask'])
 
     table = PrettyTable(['train step', 'x student', 'x CWD'])
     for name in trainees:
