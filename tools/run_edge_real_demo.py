@@ -58,7 +58,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--work-dir', default='work_dirs/edge_real_demo', help='outputs: grid, metrics, checkpoint')
     parser.add_argument('--teacher-ckpt', default='checkpoints/hed_bsds500.pth',
                         help='converted HED (written by the converter if missing)')
-    parser.add_argument('--iters', type=int, default=400, help='student training iterations (at most)')
+    parser.add_argument('--iters', type=int, default=2800, help='student training iterations (at most)')
     parser.add_argument('--train-minutes', type=float, default=10.0,
                         help='stop training after this many minutes even before --iters (keeps the demo within '
                              '~20 minutes on a busy machine); the learning rate follows whichever runs out first')
