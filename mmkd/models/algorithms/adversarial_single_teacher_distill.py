@@ -63,7 +63,8 @@ class AdversarialSingleTeacherDistill(CheckedSingleTeacherDistill):
     Args:
         distiller (dict): distiller config (e.g. mmrazor's ``ConfigurableDistiller``); it must record the logits.
         teacher (dict | BaseModel): teacher config or model.
-        discriminator (dict): D config, e.g. ``dict(type='mmkd.SKDSDiscriminator', in_channels=19)``.
+        discriminator (dict): D config, e.g. ``dict(type='mmkd.SKDSDiscriminator', in_channels=19)``; model
+            references (``in_channels='@student.num_classes'``) are resolved from the built models.
         adversarial_loss (dict): config of the adversarial losses. Defaults to
             ``dict(type='mmkd.AdversarialKDLoss')``.
         student_logits_recorder (str): name of the distiller's student recorder holding the logits [N, C, h, w].
@@ -106,7 +107,7 @@ class AdversarialSingleTeacherDistill(CheckedSingleTeacherDistill):
             raise ValueError(f'The distiller has trainable parameters ({", ".join(trainable[:3])}, ...) that neither '
                              f'optim_wrapper[{self.STUDENT_KEY!r}] nor optim_wrapper[{self.DISCRIMINATOR_KEY!r}] '
                              f'updates: AdversarialSingleTeacherDistill supports parameter-free distillers only.')
-        self.discriminator = MODELS.build(discriminator)
+        self.discriminator = MODELS.build(self.resolve_model_references(discriminator, 'model.discriminator'))
         self.adversarial_loss = MODELS.build(adversarial_loss or dict(type='mmkd.AdversarialKDLoss'))
         self.student_logits_recorder = student_logits_recorder
         self.teacher_logits_recorder = teacher_logits_recorder

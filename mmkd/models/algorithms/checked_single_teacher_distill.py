@@ -1,32 +1,15 @@
 # Copyright (c) mmkd contributors. All rights reserved.
 import os.path as osp
-from typing import Dict, Optional, Union
+from typing import Any, Dict, Optional, Union
 
 from mmengine.model import BaseModel
 from mmrazor.models import SingleTeacherDistill
-from torch import nn
+from mmrazor.registry import MODELS as RAZOR_MODELS
 
 from mmkd.registry import MODELS
+from ..utils.model_values import model_values, num_predicted_classes, resolve_model_references
 
-
-def num_predicted_classes(model: nn.Module) -> Optional[int]:
-    """Number of classes a dense-prediction model predicts, or None if it has no known head.
-
-    Looks at the heads of mmseg segmentors (``decode_head``), mmdet one-stage detectors (``bbox_head``), two-stage
-    detectors (``roi_head.bbox_head``) and single-stage instance segmentors (``mask_head``), then at the model's own
-    ``num_classes`` (``mmkd.EdgeDetector``: 1).
-    """
-    for path in ('decode_head', 'bbox_head', 'roi_head.bbox_head', 'mask_head'):
-        module = model
-        for name in path.split('.'):
-            module = getattr(module, name, None)
-            if module is None:
-                break
-        if module is not None and hasattr(module, 'num_classes'):
-            return int(module.num_classes)
-    if isinstance(getattr(model, 'num_classes', None), int):  # models without a head that state it (EdgeDetector)
-        return int(model.num_classes)
-    return None
+__all__ = ['CheckedSingleTeacherDistill', 'num_predicted_classes']
 
 
 def _is_local_path(path: str) -> bool:
@@ -48,6 +31,12 @@ class CheckedSingleTeacherDistill(SingleTeacherDistill):
     mmrazor only switches the teacher's BatchNorm layers to eval, which leaves its dropout (e.g. the 0.1 Dropout2d
     before every mmseg ``conv_seg``) active, so the teacher's logits and features would be randomly masked.
 
+    Student and teacher are built before the distiller, so that the distiller config can read what the models know
+    instead of retyping it per pair: model references such as ``'@student.num_classes'`` or
+    ``'@teacher.feat_channels'`` anywhere in ``distiller`` are replaced by the built models' values (see
+    :mod:`mmkd.models.utils.model_values`; an unknown reference is a build-time error). Subclasses resolve their own
+    configs with :meth:`resolve_model_references`.
+
     Everything else (recorders, distiller, loss flow, teacher in eval/no_grad) is mmrazor's. All arguments are those of
     ``SingleTeacherDistill``; the teacher checkpoint goes through mmengine's ``CheckpointLoader``, which
     :mod:`mmkd.utils.compat` makes load with ``weights_only=True``.
@@ -65,6 +54,13 @@ class CheckedSingleTeacherDistill(SingleTeacherDistill):
             raise FileNotFoundError(
                 f'teacher_ckpt {teacher_ckpt!r} does not exist. Train the teacher first or point `teacher_ckpt` in '
                 f'the config (or --cfg-options model.teacher_ckpt=...) at its checkpoint.')
+        # Build both models first (as mmrazor would, in its registry) so that the distiller can read their values.
+        if isinstance(kwargs.get('architecture'), dict):
+            kwargs['architecture'] = RAZOR_MODELS.build(kwargs['architecture'])
+        if isinstance(teacher, dict):
+            teacher = RAZOR_MODELS.build(teacher)
+        self._model_values = model_values(kwargs.get('architecture'), teacher)
+        distiller = self.resolve_model_references(distiller, 'model.distiller')
         super().__init__(distiller=distiller, teacher=teacher, teacher_ckpt=teacher_ckpt, **kwargs)
         teacher_classes = num_predicted_classes(self.teacher)
         student_classes = num_predicted_classes(self.student)
@@ -74,6 +70,15 @@ class CheckedSingleTeacherDistill(SingleTeacherDistill):
                 f'{type(self.teacher).__name__} has num_classes={teacher_classes}, student '
                 f'{type(self.student).__name__} has num_classes={student_classes}. Distillation on logits needs the '
                 f'same classes in the same order.')
+
+    def resolve_model_references(self, cfg: Any, where: str) -> Any:
+        """``cfg`` with its model references (``'@student.num_classes'``, ...) replaced by the built models' values.
+
+        Args:
+            cfg (Any): a config to be built after the models (a distiller, a discriminator, ...).
+            where (str): its key in the model config, named by the error of an unknown reference.
+        """
+        return resolve_model_references(cfg, self._model_values, where)
 
     def train(self, mode: bool = True) -> 'CheckedSingleTeacherDistill':
         """Set train/eval mode; a frozen teacher always stays in eval mode (no dropout, fixed BN statistics)."""

@@ -133,3 +133,30 @@ def test_frozen_teacher_stays_in_eval_mode():
     assert torch.equal(first, second)
     model.eval()
     assert not model.student.training
+
+
+def _with_width_connector(cfg, in_channels, out_channels):
+    cfg['distiller']['connectors'] = dict(
+        proj_S=dict(type='mmkd.ProjectionHeadConnector', in_channels=in_channels, out_channels=out_channels,
+                    norm_cfg=dict(type='BN')))
+    return cfg
+
+
+def test_model_references_take_the_built_models_values():
+    # Student width 8 -> decode channels 16 feed conv_seg; teacher width 16 -> 32; 5 classes.
+    cfg = _with_width_connector(distill_cfg(5, 5), '@student.feat_channels', '@teacher.feat_channels')
+    cfg['distiller']['distill_losses']['loss_kd']['loss_weight'] = 5
+    model = build(cfg)
+    conv = model.distiller.connectors['proj_S']
+    convs = [m for m in conv.modules() if isinstance(m, torch.nn.Conv2d)]
+    assert (convs[0].in_channels, convs[-1].out_channels) == (16, 32)
+    assert model._model_values == {
+        '@student.num_classes': 5, '@teacher.num_classes': 5, '@student.feat_channels': 16,
+        '@teacher.feat_channels': 32}
+
+
+def test_unknown_model_reference_names_its_place_and_the_known_ones():
+    cfg = _with_width_connector(distill_cfg(), '@student.feat_width', 32)
+    with pytest.raises(KeyError, match=r"connectors\.proj_S\.in_channels = '@student\.feat_width'.*"
+                                       r"@student\.feat_channels"):
+        build(cfg)
