@@ -61,11 +61,14 @@ if __name__ == '__main__':
         description='Knowledge distillation for dense prediction (segmentation, detection, edges) on OpenMMLab',
         long_description=readme(),
         long_description_content_type='text/markdown',
+        license_files=('LICENSE', ),
         license='Apache License 2.0',
-        packages=find_packages(exclude=('configs', 'tools', 'tests', 'benchmarks', 'docker')),
+        # Only the runtime package: `exclude` matches whole dotted names, so subpackages need their own pattern (a plain
+        # 'tests' left tests.helpers etc. to be installed as a top-level `tests` package).
+        packages=find_packages(include=('mmkd', 'mmkd.*')),
         include_package_data=True,
         package_data={'mmkd': ['.mim/model-index.yml', '.mim/configs/**/*', '.mim/tools/**/*']},
-        python_requires='>=3.8',
+        python_requires='>=3.10',  # torch 2.13's own minimum,
         install_requires=parse_requirements('requirements/runtime.txt'),
         extras_require={'tests': parse_requirements('requirements/tests.txt')},
         zip_safe=False)
