@@ -24,8 +24,8 @@ from mmkd.models.utils import (binary_to_two_class_logits, bpkd_edge_mask, solov
                                solov2_positive_targets)
 from tests.helpers.tools import REPO_ROOT
 
-BPKD_ROW = 'configs/bpkd/bpkd_solov2-x101-dcn_solov2-light-r18_fpn_8xb2-ms-3x_coco.py'
-CWD_ROW = 'configs/cwd/cwd-masks_solov2-x101-dcn_solov2-light-r18_fpn_8xb2-ms-3x_coco.py'
+BPKD_ROW = 'configs/bpkd/bpkd_solov2-x101-dcn_solov2-light-r18_fpn_8xb2-1x_coco.py'
+CWD_ROW = 'configs/cwd/cwd-masks_solov2-x101-dcn_solov2-light-r18_fpn_8xb2-1x_coco.py'
 
 
 def one_level_head(num_grid: int = 4) -> SOLOV2Head:
@@ -222,7 +222,7 @@ def coco_batch(tmp_path_factory):
 def build_row_with_tiny_models(row_config: str) -> torch.nn.Module:
     cfg = Config.fromfile(osp.join(REPO_ROOT, row_config))
     cfg.model.teacher_ckpt = None
-    cfg.model.architecture = tiny_solov2('configs/seg_baselines/solov2-light_r18_fpn_8xb2-ms-3x_coco.py', 32)
+    cfg.model.architecture = tiny_solov2('configs/seg_baselines/solov2-light_r18_fpn_8xb2-1x_coco.py', 32)
     cfg.model.teacher = tiny_solov2('configs/seg_baselines/solov2_x101-dcn_fpn_8xb2-ms-3x_coco.py', 64)
     init_default_scope('mmrazor')
     torch.manual_seed(0)
@@ -234,7 +234,7 @@ def test_student_mask_logits_equal_those_of_its_dice_loss(coco_batch):
     the student's own SOLOv2 loss computes."""
     init_default_scope('mmdet')
     torch.manual_seed(0)
-    student = ROOT_MODELS.build(tiny_solov2('configs/seg_baselines/solov2-light_r18_fpn_8xb2-ms-3x_coco.py', 32))
+    student = ROOT_MODELS.build(tiny_solov2('configs/seg_baselines/solov2-light_r18_fpn_8xb2-1x_coco.py', 32))
     dice_inputs = []
     handle = student.mask_head.loss_mask.register_forward_hook(
         lambda module, args, output: dice_inputs.append((args[0].detach(), args[1])))
@@ -291,7 +291,7 @@ def test_bpkd_row_trains_through_tools_train(tmp_path):
     from tests.helpers.tools import run_tool
     data_root = tmp_path / 'coco'
     generate_synthetic_coco(str(data_root), num_train=3, num_val=1, height=128, width=128, seed=1)
-    student = tiny_solov2('configs/seg_baselines/solov2-light_r18_fpn_8xb2-ms-3x_coco.py', 32).to_dict()
+    student = tiny_solov2('configs/seg_baselines/solov2-light_r18_fpn_8xb2-1x_coco.py', 32).to_dict()
     teacher = tiny_solov2('configs/seg_baselines/solov2_x101-dcn_fpn_8xb2-ms-3x_coco.py', 64).to_dict()
     config = tmp_path / 'bpkd_tiny_solov2_synthcoco.py'
     config.write_text(f'''

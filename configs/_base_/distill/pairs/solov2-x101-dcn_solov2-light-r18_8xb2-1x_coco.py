@@ -5,13 +5,13 @@
 # Both heads have mmdet's grids num_grids=[40, 36, 24, 16, 12] (required: the teacher's kernels are read at the
 # student's positive cells); mask-feature widths differ (teacher 256, student 128), which the mask logits absorb.
 _base_ = [
-    '../../../seg_baselines/solov2-light_r18_fpn_8xb2-ms-3x_coco.py',
+    '../../../seg_baselines/solov2-light_r18_fpn_8xb2-1x_coco.py',
     '../solov2_kd_algorithm.py'
 ]
 custom_imports = dict(imports=['mmkd'], allow_failed_imports=False)
 
 teacher_cfg_path = 'mmkd::seg_baselines/solov2_x101-dcn_fpn_8xb2-ms-3x_coco.py'
-student_cfg_path = 'mmkd::seg_baselines/solov2-light_r18_fpn_8xb2-ms-3x_coco.py'
+student_cfg_path = 'mmkd::seg_baselines/solov2-light_r18_fpn_8xb2-1x_coco.py'
 teacher_ckpt = 'checkpoints/solov2_x101-dcn_fpn_8xb2-ms-3x_coco.pth'
 num_classes = 80
 model = dict(

@@ -4,7 +4,7 @@
 # matched GT instance's contour at the mask-feature resolution (stride 4). edge_width=3 (radius 1 at stride 4, i.e.
 # about +-4 image pixels, the closest to the segmentation rows' radius of 3 image pixels); tau, alpha and the loss
 # weights are the segmentation rows' reconstructed "paper settings" (the paper gives none for SOLOv2).
-_base_ = ['../_base_/distill/pairs/solov2-x101-dcn_solov2-light-r18_8xb2-ms-3x_coco.py']
+_base_ = ['../_base_/distill/pairs/solov2-x101-dcn_solov2-light-r18_8xb2-1x_coco.py']
 model = dict(
     distiller=dict(
         distill_losses=dict(
