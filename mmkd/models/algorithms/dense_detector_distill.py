@@ -1,15 +1,28 @@
 # Copyright (c) mmkd contributors. All rights reserved.
-from typing import Dict, List, Optional, Union
+from typing import Dict, List, Optional, Tuple, Union
 
 import torch
 from mmdet.models.utils import unpack_gt_instances
 from mmengine.model import BaseModel
 from mmrazor.models.utils import add_prefix
-from torch import Tensor
+from torch import Tensor, nn
 
 from mmkd.models.distillers import DenseDetectionDistiller
 from mmkd.registry import MODELS
 from .checked_single_teacher_distill import CheckedSingleTeacherDistill
+
+
+def image_normalisation(preprocessor: Optional[nn.Module]) -> Tuple[Tensor, Tensor, bool, float]:
+    """(mean [C, 1, 1], std [C, 1, 1], channel flip, pad value) of an mmengine ``ImgDataPreprocessor`` (mean 0 and
+    std 1 when it does not normalise)."""
+    if preprocessor is None or not hasattr(preprocessor, '_channel_conversion'):
+        raise TypeError(f'DenseDetectorDistill: expected an mmengine ImgDataPreprocessor (mmdet DetDataPreprocessor), '
+                        f'got {type(preprocessor).__name__}.')
+    if preprocessor._enable_normalize:
+        mean, std = preprocessor.mean.detach().float().cpu(), preprocessor.std.detach().float().cpu()
+    else:
+        mean, std = torch.zeros(3, 1, 1), torch.ones(3, 1, 1)
+    return mean, std, bool(preprocessor._channel_conversion), float(preprocessor.pad_value)
 
 
 @MODELS.register_module()
@@ -26,6 +39,13 @@ class DenseDetectorDistill(CheckedSingleTeacherDistill):
        (``_get_targets_single``) is recorded on the way;
     3. the :class:`~mmkd.DenseDetectionDistiller` losses from both models' features and outputs and the student
        head's recorded assignment (assigned again only when the student loss is off, ``calculate_student_loss``).
+
+    Teacher and student may normalise images differently (FCOS's released R50 teacher is caffe-style: BGR, mean
+    subtracted, std 1; its R18 student PyTorch-style: RGB, ImageNet mean and std). The batch is preprocessed once, by
+    the student's (the algorithm's) data preprocessor; when the teacher's own preprocessor differs, the teacher gets
+    the same images in its normalisation, :math:`x_t = (\mathrm{flip}(x_s \sigma_s + \mu_s) - \mu_t) / \sigma_t`
+    (flip: the channel order, when exactly one of them converts BGR↔RGB), and outside every image's ``img_shape``
+    (the batch padding) the teacher's pad value, i.e. what the teacher's own preprocessor would give.
 
     Prediction and testing use the student alone (mmrazor's ``BaseAlgorithm``). Checks at build time, besides those
     of :class:`CheckedSingleTeacherDistill` (teacher checkpoint exists, class counts equal): the distiller is a
@@ -49,6 +69,37 @@ class DenseDetectorDistill(CheckedSingleTeacherDistill):
         if not isinstance(self.distiller, DenseDetectionDistiller):
             raise TypeError(f'DenseDetectorDistill needs distiller=dict(type=\'mmkd.DenseDetectionDistiller\', ...), '
                             f'got {type(self.distiller).__name__}.')
+        student_norm = image_normalisation(self.data_preprocessor)
+        teacher_norm = image_normalisation(getattr(self.teacher, 'data_preprocessor', None))
+        same = all(torch.equal(a, b) for a, b in zip(student_norm[:2], teacher_norm[:2])) and \
+            student_norm[2:] == teacher_norm[2:]
+        # the affine map student input -> teacher input (None: identical normalisation, the teacher reads the batch)
+        self._teacher_renorm = None if same else dict(student=student_norm, teacher=teacher_norm)
+
+    def teacher_inputs(self, batch_inputs: Tensor, batch_img_metas: List[dict]) -> Tensor:
+        """The batch in the teacher's normalisation (see the class docstring); the batch itself when both are equal.
+
+        Args:
+            batch_inputs (Tensor): images preprocessed by the student's preprocessor [N, 3, H, W].
+            batch_img_metas (list[dict]): their metas (``img_shape``).
+
+        Returns:
+            Tensor: [N, 3, H, W].
+        """
+        if self._teacher_renorm is None:
+            return batch_inputs
+        (mean_s, std_s, flip_s, _), (mean_t, std_t, flip_t, pad_t) = (self._teacher_renorm['student'],
+                                                                       self._teacher_renorm['teacher'])
+        to = dict(device=batch_inputs.device, dtype=batch_inputs.dtype)
+        raw = batch_inputs * std_s.to(**to) + mean_s.to(**to)  # the student's channel order
+        if flip_s != flip_t:
+            raw = raw.flip(1)
+        inputs = (raw - mean_t.to(**to)) / std_t.to(**to)
+        padded = torch.ones(inputs.shape[0], 1, *inputs.shape[2:], dtype=torch.bool, device=inputs.device)
+        for image, meta in enumerate(batch_img_metas):
+            height, width = meta['img_shape'][:2]
+            padded[image, :, :height, :width] = False
+        return inputs.masked_fill(padded, pad_t)
 
     def loss(self, batch_inputs: Tensor, data_samples: Optional[List] = None) -> Dict[str, Tensor]:
         """Student task losses (prefixed ``student.``) and distillation losses (``distill.``).
@@ -62,7 +113,7 @@ class DenseDetectorDistill(CheckedSingleTeacherDistill):
         """
         batch_gt_instances, batch_gt_instances_ignore, batch_img_metas = unpack_gt_instances(data_samples)
         with torch.no_grad():
-            teacher_feats = self.teacher.extract_feat(batch_inputs)
+            teacher_feats = self.teacher.extract_feat(self.teacher_inputs(batch_inputs, batch_img_metas))
             teacher_outs = self.teacher.bbox_head(teacher_feats)
 
         student_head = self.student.bbox_head

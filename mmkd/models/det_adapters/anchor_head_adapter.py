@@ -7,15 +7,18 @@ from mmdet.models.task_modules.prior_generators import anchor_inside_flags
 from mmdet.structures.bbox import get_box_tensor
 from torch import Tensor, nn
 
+from mmkd.registry import TASK_UTILS
 from .base import DenseHeadAdapter, PositiveAssignment
 
 
+@TASK_UTILS.register_module()
 class AnchorHeadAdapter(DenseHeadAdapter):
     """Positives of :class:`mmdet.models.dense_heads.AnchorHead` heads (RetinaNet): MaxIoU assigner + sampler.
 
     Calls the head's own ``_get_targets_single`` per image and reads its ``SamplingResult``: ``pos_inds`` index the
     anchors *inside* the image (``anchor_inside_flags`` with the head's ``allowed_border`` and the padding valid
-    flags), so they are mapped back to the full level-concatenated anchor list; ``pos_assigned_gt_inds`` is the GT.
+    flags), so they are mapped back to the full level-concatenated anchor list; ``pos_assigned_gt_inds`` is the GT,
+    ``neg_inds`` the background anchors (ignored and invalid anchors are in neither).
     These are the positives that ``AnchorHead.loss_by_feat`` trains on (the same call, the same inputs). Boxes are
     decoded with the head's ``bbox_coder`` from its anchors.
     """
@@ -71,7 +74,8 @@ class AnchorHeadAdapter(DenseHeadAdapter):
         # the sampler indexes the anchors inside the image (the ones the head assigned), not the full list
         inside_inds = anchor_inside_flags(flat_anchors, valid_flags, img_meta['img_shape'][:2],
                                           head.train_cfg['allowed_border']).nonzero().squeeze(1)
-        return PositiveAssignment(inside_inds[sampling_result.pos_inds], sampling_result.pos_assigned_gt_inds.long())
+        return PositiveAssignment(inside_inds[sampling_result.pos_inds], sampling_result.pos_assigned_gt_inds.long(),
+                                  inside_inds[sampling_result.neg_inds])
 
     def decode_boxes(self, head: nn.Module, bbox_preds: Tensor, priors: Tensor, strides: Tensor) -> Tensor:
         """``head.bbox_coder.decode(anchors, deltas)``: [P, 4] boxes from [P, 4] deltas at [P, 4] anchors."""

@@ -4,9 +4,11 @@ from typing import List
 from mmdet.models.dense_heads import ATSSHead
 from torch import Tensor, nn
 
+from mmkd.registry import TASK_UTILS
 from .anchor_head_adapter import AnchorHeadAdapter
 
 
+@TASK_UTILS.register_module()
 class ATSSHeadAdapter(AnchorHeadAdapter):
     """Positives of :class:`mmdet.models.dense_heads.ATSSHead`: the ATSS assigner (needs anchors per level).
 

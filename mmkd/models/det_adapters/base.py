@@ -7,7 +7,7 @@ Index convention (mmdet's): the priors of one image are concatenated over FPN le
 """
 import inspect
 from contextlib import contextmanager
-from typing import Any, Dict, Iterator, List, NamedTuple, Sequence, Tuple
+from typing import Any, Dict, Iterator, List, NamedTuple, Optional, Sequence, Tuple
 
 import torch
 from mmdet.structures.bbox import get_box_tensor
@@ -15,14 +15,18 @@ from torch import Tensor, nn
 
 
 class PositiveAssignment(NamedTuple):
-    """The positives of one image.
+    """The positives (and negatives) of one image.
 
     Attributes:
         pos_inds (Tensor): long [P], indices into the image's level-concatenated (H, W, A) priors.
         pos_gt_inds (Tensor): long [P], index of the GT instance each positive is assigned to.
+        neg_inds (Tensor, optional): long [Q], the priors the assigner made background. Priors it ignored (between
+            the IoU thresholds, overlapping ignored GT) or never assigned (invalid: outside the padded image) are in
+            neither list. Defaults to None (an adapter that does not know them; the negative mask then refuses).
     """
     pos_inds: Tensor
     pos_gt_inds: Tensor
+    neg_inds: Optional[Tensor] = None
 
 
 def flatten_level_outputs(outputs: Sequence[Tensor], channels: int) -> Tensor:
@@ -182,6 +186,28 @@ class DenseHeadAdapter:
             flat[image, assignment.pos_inds // per_prior] = True
         return [level.reshape(-1, h, w) for level, (h, w) in zip(flat.split(num_positions, dim=1), featmap_sizes)]
 
+    def negative_position_masks(self, head: nn.Module, assignments: Sequence[PositiveAssignment],
+                                featmap_sizes: Sequence[Tuple[int, int]], batch_img_metas: Sequence[dict],
+                                device: torch.device) -> List[Tensor]:
+        """Per level, bool [N, H, W]: True where every prior of the position is a negative of the assigner and the
+        position's centre lies inside the image (``img_shape``), i.e. not positive, not ignored, not padding."""
+        per_prior = self.num_base_priors(head)
+        num_positions = [h * w for h, w in featmap_sizes]
+        counts = torch.zeros(len(assignments), sum(num_positions), dtype=torch.long, device=device)
+        for image, assignment in enumerate(assignments):
+            if assignment.neg_inds is None:
+                raise ValueError(f'{self.name}: the negative imitation mask needs the negatives of the assignment '
+                                 f'(PositiveAssignment.neg_inds); this adapter does not give them.')
+            counts[image].index_add_(0, assignment.neg_inds.to(device) // per_prior,
+                                     torch.ones_like(assignment.neg_inds, device=device))
+        all_negative = counts == per_prior
+        centres = torch.cat(self.position_centres(head, featmap_sizes, device))  # [sum HW, 2]
+        for image, meta in enumerate(batch_img_metas):
+            height, width = meta['img_shape'][:2]
+            all_negative[image] &= (centres[:, 0] < width) & (centres[:, 1] < height)
+        return [level.reshape(-1, h, w) for level, (h, w) in zip(all_negative.split(num_positions, dim=1),
+                                                                   featmap_sizes)]
+
     def gt_box_position_masks(self, head: nn.Module, batch_gt_instances: list,
                               featmap_sizes: Sequence[Tuple[int, int]], device: torch.device) -> List[Tensor]:
         """Per level, bool [N, H, W]: True where the position's centre lies inside (or on) some GT box."""
@@ -199,26 +225,32 @@ class DenseHeadAdapter:
 
 
 def imitation_masks(adapter: DenseHeadAdapter, head: nn.Module, mode: str,
-                    assignments: Sequence[PositiveAssignment], batch_gt_instances: list,
-                    featmap_sizes: Sequence[Tuple[int, int]], device: torch.device) -> List[Tensor]:
-    """The 0/1 maps of :class:`mmkd.PFILoss`'s hand-made modes (seed 004 Table 5), per level bool [N, H, W].
+                    assignments: Optional[Sequence[PositiveAssignment]], batch_gt_instances: Optional[list],
+                    featmap_sizes: Sequence[Tuple[int, int]], device: torch.device,
+                    batch_img_metas: Optional[Sequence[dict]] = None) -> List[Tensor]:
+    """The 0/1 maps of :class:`mmkd.PFILoss`'s hand-made modes (RM + PFI (AAAI 2022) Table 5), per level [N, H, W].
 
     Args:
         adapter (DenseHeadAdapter): the head's adapter.
         head (nn.Module): the (student) head.
-        mode (str): ``'positive'`` (positions with a positive prior), ``'negative'`` (the others) or ``'gt_box'``
-            (positions whose centre is inside a GT box).
-        assignments (Sequence[PositiveAssignment]): per image (used by ``positive``/``negative``).
-        batch_gt_instances (list): per image GT ``InstanceData`` (used by ``gt_box``).
+        mode (str): ``'positive'`` (positions with a positive prior), ``'negative'`` (positions whose priors are all
+            negatives, inside the image: ignored priors and padding excluded) or ``'gt_box'`` (positions whose centre
+            is inside a GT box).
+        assignments (Sequence[PositiveAssignment], optional): per image (used by ``positive``/``negative``).
+        batch_gt_instances (list, optional): per image GT ``InstanceData`` (used by ``gt_box``).
         featmap_sizes (Sequence[tuple]): (H, W) per level.
         device (torch.device): device of the masks.
+        batch_img_metas (Sequence[dict], optional): image metas (``img_shape``; used by ``negative``).
 
     Returns:
         list[Tensor]: per level [N, H, W] bool.
     """
-    if mode in ('positive', 'negative'):
-        masks = adapter.positive_position_masks(head, assignments, featmap_sizes, device)
-        return masks if mode == 'positive' else [~mask for mask in masks]
+    if mode == 'positive':
+        return adapter.positive_position_masks(head, assignments, featmap_sizes, device)
+    if mode == 'negative':
+        if batch_img_metas is None:
+            raise ValueError("imitation_masks(mode='negative') needs batch_img_metas (img_shape: padding is excluded).")
+        return adapter.negative_position_masks(head, assignments, featmap_sizes, batch_img_metas, device)
     if mode == 'gt_box':
         return adapter.gt_box_position_masks(head, batch_gt_instances, featmap_sizes, device)
     raise ValueError(f"imitation_masks: mode must be 'positive', 'negative' or 'gt_box', got {mode!r}.")

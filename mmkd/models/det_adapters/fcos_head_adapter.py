@@ -6,12 +6,16 @@ from mmdet.models.dense_heads import FCOSHead
 from mmdet.structures.bbox import get_box_tensor
 from torch import Tensor, nn
 
+from mmkd.registry import TASK_UTILS
 from .base import DenseHeadAdapter, PositiveAssignment
 
 
+@TASK_UTILS.register_module()
 class FCOSHeadAdapter(DenseHeadAdapter):
-    """Positives of :class:`mmdet.models.dense_heads.FCOSHead`: points inside a GT (centre sampling), in the level's
-    regression range, the smallest such GT winning.
+    """Positives of :class:`mmdet.models.dense_heads.FCOSHead`: points inside a GT box (or, with the head's
+    ``center_sampling=True``, inside its centre region of ``center_sample_radius`` strides), in the level's regression
+    range, the smallest such GT winning. The rule is the head's own: whatever ``center_sampling`` the head has, the
+    adapter reads the result of its ``_get_targets_single``.
 
     FCOS's ``_get_targets_single`` returns a label and the (left, top, right, bottom) distances to the assigned GT per
     point, but not which GT. It is called per image as the head's ``get_targets`` calls it (level-concatenated points
@@ -58,14 +62,15 @@ class FCOSHeadAdapter(DenseHeadAdapter):
     def _positives(head: nn.Module, gt_instances, points: Tensor, labels: Tensor,
                    distances: Tensor) -> PositiveAssignment:
         pos_inds = ((labels >= 0) & (labels < head.num_classes)).nonzero().squeeze(1)
+        neg_inds = (labels == head.num_classes).nonzero().squeeze(1)  # FCOS ignores nothing: the other points
         if pos_inds.numel() == 0:
-            return PositiveAssignment(pos_inds, pos_inds.clone())
+            return PositiveAssignment(pos_inds, pos_inds.clone(), neg_inds)
         point = points[pos_inds]
         boxes = torch.cat([point - distances[pos_inds, :2], point + distances[pos_inds, 2:]], dim=1)
         gt_boxes = get_box_tensor(gt_instances.bboxes).to(boxes)
         box_gap = (boxes[:, None, :] - gt_boxes[None]).abs().sum(-1)  # [P, G]
         box_gap[labels[pos_inds, None] != gt_instances.labels[None]] = float('inf')
-        return PositiveAssignment(pos_inds, box_gap.argmin(dim=1))
+        return PositiveAssignment(pos_inds, box_gap.argmin(dim=1), neg_inds)
 
     def decode_boxes(self, head: nn.Module, bbox_preds: Tensor, priors: Tensor, strides: Tensor) -> Tensor:
         """[P, 4] boxes from [P, 4] distances at [P, 2] points with strides [P]."""

@@ -5,9 +5,11 @@ from mmdet.models.dense_heads import GFLHead
 from mmdet.structures.bbox import get_box_tensor
 from torch import Tensor, nn
 
+from mmkd.registry import TASK_UTILS
 from .anchor_head_adapter import AnchorHeadAdapter
 
 
+@TASK_UTILS.register_module()
 class GFLHeadAdapter(AnchorHeadAdapter):
     """Positives of :class:`mmdet.models.dense_heads.GFLHead` (ATSS assigner) and its distribution box decoding.
 

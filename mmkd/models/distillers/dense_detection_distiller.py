@@ -1,49 +1,69 @@
 # Copyright (c) mmkd contributors. All rights reserved.
-from typing import Dict, List, Optional, Sequence, Tuple
+import re
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
-from mmdet.structures.bbox import bbox_overlaps, get_box_tensor
 from mmrazor.models.distillers import BaseDistiller
 from torch import Tensor, nn
 
-from mmkd.models.det_adapters import (DenseHeadAdapter, PositiveAssignment, adapter_for_head, flatten_level_outputs,
-                                      imitation_masks)
-from mmkd.models.losses import PFILoss, RankMimickingLoss, SigmoidSoftLabelKDLoss
+from mmkd.models.det_adapters import (STEP_INPUTS, DenseHeadAdapter, DetDistillStepInputs, PositiveAssignment,
+                                      build_adapter)
 from mmkd.registry import MODELS
 
 HeadOutputs = Tuple[List[Tensor], ...]
 
 
+def stat_key(loss_name: str, stat: str) -> str:
+    """Log key of a loss's statistic: ``loss_pfi`` + ``delta_p`` → ``pfi.delta_p``. mmengine sums every log entry
+    whose key contains ``'loss'`` into the total loss, so the word is removed from the loss name."""
+    short = re.sub(r'^loss_|_loss$', '', loss_name)
+    return f"{short.replace('loss', 'term')}.{stat}"
+
+
 @MODELS.register_module()
 class DenseDetectionDistiller(BaseDistiller):
-    """Distiller for one-stage dense detectors (RetinaNet, FCOS, ATSS, GFL): feeds Rank Mimicking, PFI and soft-label
-    losses from the FPN features and head outputs of teacher and student and the student head's own assignment.
+    """Distiller for one-stage dense detectors (RetinaNet, FCOS, ATSS, GFL): feeds Rank Mimicking, PFI, soft-label
+    and any user loss from the FPN features and head outputs of teacher and student and the student head's own
+    assignment.
 
     "Knowledge Distillation for Object Detection via Rank Mimicking and Prediction-guided Feature Imitation"
     (Li et al., AAAI 2022). mmrazor's ``ConfigurableDistiller`` hands recorded tensors to losses; RM also needs, per
-    GT instance, which predictions the head assigned to it, which no recorder holds. This distiller asks the student
-    head's adapter (:mod:`mmkd.models.det_adapters`) for the positives once per step (read from the recorded target
-    computation of the student's own loss when given, else assigned with the head's methods) and gives every loss
-    what its type needs:
+    GT instance, which predictions the head assigned to it, which no recorder holds. This distiller builds per step
+    one :class:`~mmkd.models.det_adapters.DetDistillStepInputs` (features, head outputs, GT; the positives from the
+    student head's adapter, read from the recorded target computation of its own loss when given, all computed
+    lazily) and calls every loss's ``forward_step(inputs)``. A loss declares what it reads in ``step_inputs`` (a
+    subset of ``('feats', 'head_outs', 'positives', 'gt')``), which the build-time checks use (FPN widths only when
+    a loss reads features). So a new loss, e.g. registered from a user's project with ``custom_imports``, needs no
+    change here:
 
-    - :class:`~mmkd.RankMimickingLoss`: per positive, its instance id, the logit of the instance's class
-      (``cls``) and/or the IoU of the box each model predicts there with the GT box (``loc``);
-    - :class:`~mmkd.PFILoss`: FPN features per level, cls logits (``mask='prediction'``) or the 0/1 position mask of
-      its mode;
-    - :class:`~mmkd.SigmoidSoftLabelKDLoss`: cls logits per level.
+    .. code-block:: python
+
+        @MODELS.register_module()
+        class MyLoss(nn.Module):
+            step_inputs = frozenset({'feats'})
+
+            def forward_step(self, inputs):  # a Tensor, or {'loss': Tensor, 'stat': detached Tensor, ...}
+                return sum((s - t).pow(2).mean() for s, t in zip(inputs.student_feats, inputs.teacher_feats))
+
+    ``forward_step`` returns the loss, or a dict with the loss under ``'loss'`` and detached statistics to log
+    (``distill.<name without 'loss'>.<stat>``, e.g. ``distill.pfi.delta_p``: mmengine sums every key that contains
+    "loss").
 
     Teacher and student share priors (checked at build time), so one assignment serves both. Built by
     :class:`~mmkd.DenseDetectorDistill`, which calls :meth:`prepare_from_student` / :meth:`prepare_from_teacher`
     (the checks) and :meth:`compute_distill_losses`.
 
     Args:
-        distill_losses (dict[str, dict]): name → config of a loss of one of the three types above.
+        distill_losses (dict[str, dict]): name → config of a loss with ``step_inputs`` and ``forward_step``
+            (``mmkd.RankMimickingLoss``, ``mmkd.PFILoss``, ``mmkd.SigmoidSoftLabelKDLoss`` or a user's).
+        adapter (dict | str, optional): the head adapter (a ``TASK_UTILS`` config or registered name, e.g.
+            ``dict(type='mmkd.GFLHeadAdapter')`` or a user's adapter for their own head); by default the
+            registered adapter of the student head's class. Defaults to None.
         init_cfg (dict, optional): mmengine init config. Defaults to None.
     """
 
-    LOSS_TYPES = (RankMimickingLoss, PFILoss, SigmoidSoftLabelKDLoss)
-
-    def __init__(self, distill_losses: Dict[str, dict], init_cfg: Optional[dict] = None) -> None:
+    def __init__(self, distill_losses: Dict[str, dict], adapter: Optional[Union[dict, str]] = None,
+                 init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg)
         if not distill_losses:
             raise ValueError('DenseDetectionDistiller: distill_losses is empty; give at least one loss, e.g. '
@@ -51,25 +71,30 @@ class DenseDetectionDistiller(BaseDistiller):
         self.distill_losses = nn.ModuleDict()
         for name, cfg in distill_losses.items():
             loss = MODELS.build(cfg)
-            if not isinstance(loss, self.LOSS_TYPES):
-                raise TypeError(f'DenseDetectionDistiller: distill_losses.{name} is {type(loss).__name__}; supported '
-                                f'are {[t.__name__ for t in self.LOSS_TYPES]}.')
+            if not callable(getattr(loss, 'forward_step', None)) or not hasattr(loss, 'step_inputs'):
+                raise TypeError(f'DenseDetectionDistiller: distill_losses.{name} is {type(loss).__name__}, which has '
+                                f'no step_inputs / forward_step(inputs): supported are mmkd.RankMimickingLoss, '
+                                f'mmkd.PFILoss, mmkd.SigmoidSoftLabelKDLoss and losses that declare step_inputs '
+                                f'(a subset of {STEP_INPUTS}) and implement forward_step.')
+            unknown = set(loss.step_inputs) - set(STEP_INPUTS)
+            if unknown:
+                raise ValueError(f'DenseDetectionDistiller: distill_losses.{name} ({type(loss).__name__}) declares '
+                                 f'step_inputs {sorted(unknown)}; known are {STEP_INPUTS}.')
             self.distill_losses[name] = loss
+        self.adapter_cfg = adapter
         self.adapter: Optional[DenseHeadAdapter] = None
         self._student_facts: Optional[dict] = None
 
-    @property
-    def needs_assignment(self) -> bool:
-        return any(isinstance(loss, RankMimickingLoss) or (isinstance(loss, PFILoss) and loss.mask in (
-            'positive', 'negative')) for loss in self.distill_losses.values())
+    def uses(self, step_input: str) -> bool:
+        """Whether some loss reads ``step_input`` (one of ``STEP_INPUTS``)."""
+        return any(step_input in loss.step_inputs for loss in self.distill_losses.values())
 
-    @staticmethod
-    def _facts(model: nn.Module, side: str) -> dict:
+    def _facts(self, model: nn.Module, side: str) -> dict:
         head = getattr(model, 'bbox_head', None)
         if head is None:
             raise TypeError(f'DenseDetectionDistiller: the {side} {type(model).__name__} has no bbox_head; a '
                             f'one-stage mmdet detector is needed.')
-        adapter = adapter_for_head(head)
+        adapter = build_adapter(self.adapter_cfg, head)
         neck = getattr(model, 'neck', None)
         return dict(adapter=adapter, head=type(head).__name__, cls_out_channels=int(head.cls_out_channels),
                     priors=adapter.prior_signature(head), num_base_priors=adapter.num_base_priors(head),
@@ -99,10 +124,9 @@ class DenseDetectionDistiller(BaseDistiller):
                              f"{ {k: teacher['priors'].get(k) for k in differing} }, student "
                              f"{ {k: student['priors'].get(k) for k in differing} }. RM needs one assignment for "
                              f'both; give them the same prior_generator (anchor_generator) settings.')
-        uses_features = any(isinstance(loss, PFILoss) for loss in self.distill_losses.values())
-        if uses_features and student['fpn_channels'] != teacher['fpn_channels']:
-            raise ValueError(f"PFILoss compares FPN features channel by channel, but the teacher neck has "
-                             f"out_channels={teacher['fpn_channels']} and the student neck "
+        if self.uses('feats') and student['fpn_channels'] != teacher['fpn_channels']:
+            raise ValueError(f"A loss reading features (e.g. PFILoss) compares FPN features channel by channel, but "
+                             f"the teacher neck has out_channels={teacher['fpn_channels']} and the student neck "
                              f"out_channels={student['fpn_channels']}; give both necks the same width.")
 
     def assign(self, student_head: nn.Module, featmap_sizes: Sequence[Tuple[int, int]], batch_gt_instances: list,
@@ -111,37 +135,6 @@ class DenseDetectionDistiller(BaseDistiller):
         """The student head's positives per image (see :mod:`mmkd.models.det_adapters`)."""
         return self.adapter.assign(student_head, featmap_sizes, batch_gt_instances, batch_img_metas,
                                    batch_gt_instances_ignore, device=device)
-
-    def rank_inputs(self, loss: RankMimickingLoss, student_head: nn.Module, teacher_head: nn.Module,
-                    student_outs: HeadOutputs, teacher_outs: HeadOutputs, assignments: Sequence[PositiveAssignment],
-                    batch_gt_instances: list, featmap_sizes: Sequence[Tuple[int, int]]) -> Dict[str, Tensor]:
-        """The flat per-positive inputs of :class:`~mmkd.RankMimickingLoss` (instance ids, cls scores, IoUs)."""
-        device = student_outs[0][0].device
-        instance_ids, offset = [], 0
-        for assignment, gt in zip(assignments, batch_gt_instances):
-            instance_ids.append(assignment.pos_gt_inds + offset)  # ids unique over the batch
-            offset += len(gt)
-        inputs = dict(instance_ids=torch.cat(instance_ids).to(device))
-        if loss.uses_cls:
-            channels = student_head.cls_out_channels
-            for side, outs in (('S', student_outs), ('T', teacher_outs)):
-                scores = flatten_level_outputs(outs[0], channels)  # [N, P, C]
-                inputs[f'cls_scores_{side}'] = torch.cat([
-                    scores[image, a.pos_inds, gt.labels[a.pos_gt_inds]]
-                    for image, (a, gt) in enumerate(zip(assignments, batch_gt_instances))])
-        if loss.uses_loc:
-            priors = torch.cat(self.adapter.priors(student_head, featmap_sizes, device))
-            strides = self.adapter.prior_strides(student_head, featmap_sizes, device)
-            for side, head, outs in (('S', student_head, student_outs), ('T', teacher_head, teacher_outs)):
-                box_outs = flatten_level_outputs(outs[1], self.adapter.box_channels(head))
-                ious = []
-                for image, (a, gt) in enumerate(zip(assignments, batch_gt_instances)):
-                    boxes = self.adapter.decode_boxes(head, box_outs[image, a.pos_inds], priors[a.pos_inds],
-                                                      strides[a.pos_inds])
-                    gt_boxes = get_box_tensor(gt.bboxes)[a.pos_gt_inds].to(boxes)
-                    ious.append(bbox_overlaps(boxes, gt_boxes, is_aligned=True))
-                inputs[f'ious_{side}'] = torch.cat(ious)
-        return inputs
 
     def compute_distill_losses(self,
                                student_head: nn.Module,
@@ -171,32 +164,21 @@ class DenseDetectionDistiller(BaseDistiller):
                 per image (``adapter.recording``); without them the positives are assigned here. Defaults to None.
 
         Returns:
-            dict[str, Tensor]: loss name → scalar.
+            dict[str, Tensor]: loss name → scalar, plus the losses' detached statistics (see :func:`stat_key`).
         """
-        featmap_sizes = [tuple(score.shape[-2:]) for score in student_outs[0]]
-        teacher_sizes = [tuple(score.shape[-2:]) for score in teacher_outs[0]]
-        if featmap_sizes != teacher_sizes:
-            raise ValueError(f'Teacher and student head outputs have different sizes per level: teacher '
-                             f'{teacher_sizes}, student {featmap_sizes} (strides or FPN levels differ).')
-        device = student_outs[0][0].device
-        assignments = None
-        if self.needs_assignment:
-            if target_records and len(target_records) == len(batch_img_metas):
-                assignments = self.adapter.assign_from_records(student_head, target_records)
-            else:
-                assignments = self.assign(student_head, featmap_sizes, batch_gt_instances, batch_img_metas,
-                                          batch_gt_instances_ignore, device)
+        inputs = DetDistillStepInputs(self.adapter, student_head, teacher_head, student_feats, teacher_feats,
+                                      student_outs, teacher_outs, batch_gt_instances, batch_img_metas,
+                                      batch_gt_instances_ignore, target_records)
         losses = {}
         for name, loss in self.distill_losses.items():
-            if isinstance(loss, RankMimickingLoss):
-                losses[name] = loss(**self.rank_inputs(loss, student_head, teacher_head, student_outs, teacher_outs,
-                                                       assignments, batch_gt_instances, featmap_sizes))
-            elif isinstance(loss, PFILoss):
-                masks = None
-                if loss.mask in loss.GIVEN_MASKS:
-                    masks = imitation_masks(self.adapter, student_head, loss.mask, assignments, batch_gt_instances,
-                                            featmap_sizes, device)
-                losses[name] = loss(student_feats, teacher_feats, student_outs[0], teacher_outs[0], masks=masks)
+            result = loss.forward_step(inputs)
+            if isinstance(result, dict):
+                if 'loss' not in result:
+                    raise KeyError(f'DenseDetectionDistiller: {type(loss).__name__}.forward_step returned '
+                                   f'{sorted(result)} without a "loss" entry.')
+                losses[name] = result['loss']
+                losses.update({stat_key(name, stat): value.detach() for stat, value in result.items()
+                               if stat != 'loss'})
             else:
-                losses[name] = loss(student_outs[0], teacher_outs[0])
+                losses[name] = result
         return losses

@@ -1,11 +1,14 @@
 # Copyright (c) mmkd contributors. All rights reserved.
-from typing import Optional, Tuple
+from typing import TYPE_CHECKING, Dict, FrozenSet, Optional, Tuple
 
 import torch
 import torch.nn as nn
 from torch import Tensor
 
 from mmkd.registry import MODELS
+
+if TYPE_CHECKING:  # the distiller's per-step inputs; imported for type hints only
+    from mmkd.models.det_adapters import DetDistillStepInputs
 
 
 def grouped_log_softmax(values: Tensor, group_ids: Tensor, num_groups: int) -> Tensor:
@@ -50,13 +53,16 @@ class RankMimickingLoss(nn.Module):
 
     Scores (``mode``): ``'cls'``, the classification logit of :math:`m`'s class at :math:`a` (the sigmoid of it with
     ``use_sigmoid=True``); ``'loc'``, the IoU of the box predicted at :math:`a` with :math:`m`'s GT box (each model
-    its own boxes); ``'cls+loc'``, the sum of both terms (seed 004 Table 4). The anchors keep their order: the two
+    its own boxes); ``'cls+loc'``, the sum of both terms (RM + PFI (AAAI 2022) Table 4). The anchors keep their order: the two
     distributions are compared anchor by anchor, never sorted. An instance with a single positive has a one-point
     distribution (no rank) and is skipped; with no instance left the loss is a zero that still depends on the
     student's scores (0, no NaN, and the graph stays connected for DDP).
 
     The inputs are flat: every positive of every instance of every image, with the instance id it belongs to
     (``mmkd.DenseDetectionDistiller`` gathers them from the head outputs). Teacher scores are detached.
+    :meth:`forward_step` also returns the weighted ``cls`` and ``loc`` terms (detached) for the training log: with
+    T = 1 a softmax over IoUs in [0, 1] is nearly uniform, so the loc term is typically far smaller than the cls
+    term, which the log shows.
 
     Args:
         mode (str): ``'cls'``, ``'loc'`` or ``'cls+loc'``. Defaults to ``'cls'``.
@@ -135,16 +141,41 @@ class RankMimickingLoss(nn.Module):
         Returns:
             Tensor: scalar loss.
         """
-        terms = []
+        return sum(self.terms(instance_ids, cls_scores_S, cls_scores_T, ious_S, ious_T).values())
+
+    def terms(self,
+              instance_ids: Tensor,
+              cls_scores_S: Optional[Tensor] = None,
+              cls_scores_T: Optional[Tensor] = None,
+              ious_S: Optional[Tensor] = None,
+              ious_T: Optional[Tensor] = None) -> Dict[str, Tensor]:
+        """The weighted terms of :meth:`forward` (same arguments): ``{'cls': α·L_cls}`` and/or ``{'loc': α·L_loc}``."""
+        terms = {}
         if self.uses_cls:
             cls_scores_S, cls_scores_T = self._required(cls_scores_S, cls_scores_T, 'cls_scores')
             if self.use_sigmoid:
                 cls_scores_S, cls_scores_T = cls_scores_S.sigmoid(), cls_scores_T.sigmoid()
-            terms.append(self.rank_kl(cls_scores_S, cls_scores_T, instance_ids))
+            terms['cls'] = self.loss_weight * self.rank_kl(cls_scores_S, cls_scores_T, instance_ids)
         if self.uses_loc:
             ious_S, ious_T = self._required(ious_S, ious_T, 'ious')
-            terms.append(self.rank_kl(ious_S, ious_T, instance_ids))
-        return self.loss_weight * sum(terms)
+            terms['loc'] = self.loss_weight * self.rank_kl(ious_S, ious_T, instance_ids)
+        return terms
+
+    @property
+    def step_inputs(self) -> FrozenSet[str]:
+        """What :meth:`forward_step` reads (see :data:`mmkd.models.det_adapters.STEP_INPUTS`)."""
+        return frozenset({'head_outs', 'positives', 'gt'})
+
+    def forward_step(self, inputs: 'DetDistillStepInputs') -> Dict[str, Tensor]:
+        """The loss on one distillation step's inputs (``DenseDetectionDistiller``): ``{'loss': ..., 'cls': ...,
+        'loc': ...}`` (the terms detached, for the log)."""
+        kwargs = dict(instance_ids=inputs.instance_ids)
+        if self.uses_cls:
+            kwargs['cls_scores_S'], kwargs['cls_scores_T'] = inputs.positive_cls_scores
+        if self.uses_loc:
+            kwargs['ious_S'], kwargs['ious_T'] = inputs.positive_ious
+        terms = self.terms(**kwargs)
+        return dict(loss=sum(terms.values()), **{name: term.detach() for name, term in terms.items()})
 
     def _required(self, student: Optional[Tensor], teacher: Optional[Tensor], name: str) -> Tuple[Tensor, Tensor]:
         if student is None or teacher is None:

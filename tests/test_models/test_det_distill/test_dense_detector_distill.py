@@ -11,7 +11,7 @@ import pytest
 import torch
 
 import mmkd  # noqa: F401
-from mmkd.models.det_adapters import adapter_for_head
+from mmkd.models.det_adapters import DetDistillStepInputs, adapter_for_head
 from tests.helpers.det_models import (PAIRS, build_distill, det_data_samples, distill_model_cfg, gt_instances,
                                       hand_made_batch)
 
@@ -90,9 +90,11 @@ def test_rank_mimicking_uses_the_adapter_positives_with_their_instance_and_class
         outs_T = model.teacher.bbox_head(model.teacher.extract_feat(inputs))
     sizes = [tuple(s.shape[-2:]) for s in outs_S[0]]
     distiller = model.distiller
-    assignments = distiller.assign(model.student.bbox_head, sizes, gts, metas, None, inputs.device)
-    rank = distiller.rank_inputs(distiller.distill_losses['loss_rm'], model.student.bbox_head,
-                                 model.teacher.bbox_head, outs_S, outs_T, assignments, gts, sizes)
+    step = DetDistillStepInputs(distiller.adapter, model.student.bbox_head, model.teacher.bbox_head, feats_S, feats_S,
+                                outs_S, outs_T, gts, metas)
+    assignments = step.assignments
+    rank = dict(instance_ids=step.instance_ids, cls_scores_S=step.positive_cls_scores[0],
+                cls_scores_T=step.positive_cls_scores[1])
     # by hand: image 1, first positive; instance ids continue after image 0's 4 GTs
     a = assignments[1]
     n0 = assignments[0].pos_inds.numel()
@@ -118,17 +120,35 @@ def test_image_without_gt_gives_zero_rm_and_no_nan(models):
     assert losses['distill.loss_pfi'].item() > 0
 
 
-def test_pfi_mask_modes_run_and_split_the_whole_map():
+def test_pfi_mask_modes_are_normalised_inside_their_mask_and_log_their_factors():
     model = build_slim('gfl', dict(loss=dict(type='mmkd.PFILoss', mask='whole', loss_weight=1.)))
     inputs, samples = batch()
-    values = {}
-    for mode in ('whole', 'positive', 'negative', 'gt_box', 'prediction'):
-        model.distiller.distill_losses['loss'].mask = mode
-        values[mode] = model.loss(inputs, samples)['distill.loss'].item()
-    assert all(value > 0 for value in values.values())
-    # positive + negative = whole (all modes share the normalisation); GT boxes cover more than the positives
-    assert values['positive'] + values['negative'] == pytest.approx(values['whole'], rel=1e-5)
-    assert values['positive'] < values['gt_box'] < values['whole']
+    gts, metas = [s.gt_instances for s in samples], [s.metainfo for s in samples]
+    with torch.no_grad():
+        feats_S = model.student.extract_feat(inputs)
+        feats_T = model.teacher.extract_feat(inputs)
+        outs_S, outs_T = model.student.bbox_head(feats_S), model.teacher.bbox_head(feats_T)
+    step = DetDistillStepInputs(model.distiller.adapter, model.student.bbox_head, model.teacher.bbox_head, feats_S,
+                                feats_T, outs_S, outs_T, gts, metas)
+    delta_f = [(t - s).pow(2).sum(1) for s, t in zip(feats_S, feats_T)]  # [N, H, W] per level, sum over channels
+    loss = model.distiller.distill_losses['loss']
+    for mode in ('positive', 'negative', 'gt_box'):
+        loss.mask = mode
+        masks = step.position_masks(mode)
+        by_hand = [(m * d).sum() / m.sum() for m, d in zip(masks, delta_f) if m.any()]
+        assert loss.forward_step(step)['loss'].item() == pytest.approx(torch.stack(by_hand).mean().item(), rel=1e-5)
+    # negatives exclude image 0's padding (90 of 128 px wide) and positions with an ignored or positive anchor
+    negative, positive = step.position_masks('negative'), step.position_masks('positive')
+    assert not any((n & p).any() for n, p in zip(negative, positive))
+    assert not negative[0][0, :, 12:].any() and negative[0][1, :, 12:].any()  # level 0, stride 8: x >= 96 px
+    # through the algorithm: the factors are logged without 'loss' in their key (mmengine sums those)
+    loss.mask = 'prediction'
+    losses = model.loss(inputs, samples)
+    assert {'distill.term.delta_f', 'distill.term.delta_p'} <= set(losses)
+    expected_dp = torch.stack([(t.sigmoid() - s.sigmoid()).pow(2).sum(1).mean() for s, t in zip(outs_S[0], outs_T[0])])
+    assert losses['distill.term.delta_p'].item() == pytest.approx(expected_dp.mean().item(), rel=1e-4)
+    loss.mask = 'whole'
+    assert 'distill.term.delta_p' not in model.loss(inputs, samples)
 
 
 def test_build_time_errors():

@@ -28,14 +28,16 @@ def head_targets(family, head, gts, metas):
         scale = head.strides if head.norm_on_bbox else [1] * len(points)  # get_targets divides by the stride then
         bbox_targets = [torch.cat([lvl.split(n)[i] * s for lvl, n, s in zip(bbox_targets, per_level, scale)])
                         for i in range(len(gts))]
-        return labels, bbox_targets, torch.cat(points)
+        # FCOS trains every non-positive point as background (no ignored points)
+        return labels, bbox_targets, torch.cat(points), [torch.ones_like(lbl, dtype=torch.bool) for lbl in labels]
     anchor_list, valid_flags = head.get_anchors(FEATMAP_SIZES, metas, device='cpu')
     anchors = torch.cat(anchor_list[0])
     targets = head.get_targets([list(a) for a in anchor_list], [list(v) for v in valid_flags], gts, metas)
     if family in ('atss', 'gfl'):  # these return the anchors first
         targets = targets[1:]
     labels, bbox_targets = torch.cat(targets[0], dim=1), torch.cat(targets[2], dim=1)
-    return list(labels), list(bbox_targets), anchors
+    trained = torch.cat(targets[1], dim=1) > 0  # label weight 0: ignored or invalid anchors
+    return list(labels), list(bbox_targets), anchors, list(trained)
 
 
 @pytest.mark.parametrize('family', list(PAIRS))
@@ -45,11 +47,16 @@ def test_positives_are_those_of_the_heads_loss(family, heads):
     assert type(adapter) is ADAPTER_TYPES[family]
     gts, metas = hand_made_batch()
     assignments = adapter.assign(head, FEATMAP_SIZES, gts, metas)
-    labels, bbox_targets, priors = head_targets(family, head, gts, metas)
+    labels, bbox_targets, priors, trained = head_targets(family, head, gts, metas)
     for image, (assignment, gt) in enumerate(zip(assignments, gts)):
         expected = ((labels[image] >= 0) & (labels[image] < head.num_classes)).nonzero().squeeze(1)
         assert expected.numel() > 0
         assert torch.equal(assignment.pos_inds.sort().values, expected)
+        # negatives: the background priors the loss trains on (ignored and invalid ones excluded)
+        negatives = ((labels[image] == head.num_classes) & trained[image]).nonzero().squeeze(1)
+        assert torch.equal(assignment.neg_inds.sort().values, negatives)
+        if family != 'fcos':  # image 0 is padded: its invalid anchors are neither positive nor negative
+            assert negatives.numel() + expected.numel() < priors.shape[0] or image == 1
         # the GT each positive is assigned to: its class and its regression target are the head's
         assert torch.equal(gt.labels[assignment.pos_gt_inds], labels[image][assignment.pos_inds])
         pos_priors, pos_gt_boxes = priors[assignment.pos_inds], gt.bboxes[assignment.pos_gt_inds]
@@ -113,16 +120,31 @@ def test_flatten_order_matches_priors():
 
 def test_imitation_masks_on_a_hand_made_case(heads):
     head = heads['retinanet']  # A = 9 anchors per position
-    sizes = [(2, 2), (1, 1), (1, 1), (1, 1), (1, 1)]  # the head has 5 levels
-    # image 0: positives at prior 9*3 + 4 (level 0, position (1, 1)) and 9*4 + 0 (level 1, position (0, 0))
-    assignments = [PositiveAssignment(torch.tensor([31, 36]), torch.tensor([0, 0])),
-                   PositiveAssignment(torch.tensor([2]), torch.tensor([0]))]
+    sizes = [(2, 2), (1, 1), (1, 1), (1, 1), (1, 1)]  # the head has 5 levels: 4 + 4 positions, 72 anchors
+    everything = torch.arange(72)
+    # image 0: positives at prior 9*3 + 4 (level 0, position (1, 1)) and 9*4 + 0 (level 1, position (0, 0)); prior 5
+    # (level 0, position (0, 0)) ignored by the assigner. Image 1: positive prior 2 (level 0, position (0, 0)).
+    negatives_0 = everything[~torch.isin(everything, torch.tensor([31, 36, 5]))]
+    negatives_1 = everything[everything != 2]
+    assignments = [PositiveAssignment(torch.tensor([31, 36]), torch.tensor([0, 0]), negatives_0),
+                   PositiveAssignment(torch.tensor([2]), torch.tensor([0]), negatives_1)]
     positive = imitation_masks(AnchorHeadAdapter(), head, 'positive', assignments, None, sizes, 'cpu')
     assert positive[0].tolist() == [[[False, False], [False, True]], [[True, False], [False, False]]]
     assert positive[1].tolist() == [[[True]], [[False]]]
     assert not any(mask.any() for mask in positive[2:])
-    negative = imitation_masks(AnchorHeadAdapter(), head, 'negative', assignments, None, sizes, 'cpu')
-    assert all(torch.equal(n, ~p) for n, p in zip(negative, positive))
+    # image 1 is 16 px wide and 8 px high: level-0 centres (0 or 8 px, RetinaNet's center_offset 0) with y = 8 lie in
+    # the padding
+    metas = [dict(img_shape=(128, 128)), dict(img_shape=(8, 16))]
+    negative = imitation_masks(AnchorHeadAdapter(), head, 'negative', assignments, None, sizes, 'cpu',
+                               batch_img_metas=metas)
+    assert negative[0].tolist() == [[[False, True], [True, False]], [[False, True], [False, False]]]
+    assert negative[1].tolist() == [[[False]], [[True]]]
+    assert all(mask.tolist() == [[[True]], [[True]]] for mask in negative[2:])
+    with pytest.raises(ValueError, match='needs batch_img_metas'):
+        imitation_masks(AnchorHeadAdapter(), head, 'negative', assignments, None, sizes, 'cpu')
+    unknown = [PositiveAssignment(torch.tensor([2]), torch.tensor([0]))]
+    with pytest.raises(ValueError, match='neg_inds'):
+        imitation_masks(AnchorHeadAdapter(), head, 'negative', unknown, None, sizes, 'cpu', batch_img_metas=metas[:1])
     # level-0 centres (stride 8, RetinaNet's center_offset 0) at 0 and 8 px; coarser levels: one centre at 0
     gts = [gt_instances([[6, -2, 10, 3]], [0]), gt_instances([[-1, -1, 1, 1]], [0])]
     gt_box = imitation_masks(AnchorHeadAdapter(), head, 'gt_box', None, gts, sizes, 'cpu')
@@ -154,3 +176,4 @@ def test_recorded_assignment_of_the_loss_equals_a_fresh_one(family, heads):
                                adapter.assign(head, FEATMAP_SIZES, gts, metas)):
         assert torch.equal(recorded.pos_inds, fresh.pos_inds)
         assert torch.equal(recorded.pos_gt_inds, fresh.pos_gt_inds)
+        assert torch.equal(recorded.neg_inds, fresh.neg_inds)
