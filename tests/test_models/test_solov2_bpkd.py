@@ -1,5 +1,5 @@
 # Copyright (c) mmkd contributors. All rights reserved.
-"""BPKD / CWD on SOLOv2 instance masks (seed 002 Table 4): targets, mask logits, loss values, gradients, and one
+"""BPKD / CWD on SOLOv2 instance masks (BPKD supplementary Table 4): targets, mask logits, loss values, gradients, and one
 distillation iteration of the BPKD and CWD row configs with tiny SOLOv2 models on the synthetic COCO (CPU)."""
 import copy
 import math
@@ -18,7 +18,7 @@ from mmengine.registry import init_default_scope
 from mmengine.structures import InstanceData
 from mmrazor.models.losses import ChannelWiseDivergence
 
-from mmkd.models.losses import BPKDBodyLoss, BPKDEdgeLoss, SOLOv2InstanceMaskDistillLoss
+from mmkd.models.losses import BPKDLoss, SOLOv2InstanceMaskDistillLoss
 from mmkd.models.recorders import BoundMethodInputsRecorder
 from mmkd.models.utils import (binary_to_two_class_logits, bpkd_edge_mask, solov2_mask_logits,
                                solov2_positive_targets)
@@ -67,9 +67,9 @@ def test_instance_targets_and_boundary_band_equal_hand_built_case():
     edge_mask, valid = bpkd_edge_mask(targets, 2, (8, 8), edge_width=3)
     assert edge_mask.shape == (4, 2, 8, 8) and int(expected_band.sum()) == 32
     assert torch.equal(edge_mask, expected_band.expand(4, 2, 8, 8)) and bool(valid.all())
-    # the edge and body losses of one step get the same targets from the cache; a new batch never does
-    assert solov2_positive_targets(head, gt, (8, 8))[1] is targets
-    assert solov2_positive_targets(head, [square_instance()], (8, 8))[1] is not targets
+    # no cache: a second call computes equal targets afresh (BPKDLoss's two terms run inside one wrapper call)
+    again = solov2_positive_targets(head, gt, (8, 8))[1]
+    assert again is not targets and torch.equal(again, targets)
 
 
 def uniform_kernel_case(student_value: float, teacher_value: float):
@@ -96,17 +96,21 @@ def sigmoid(x: float) -> float:
     return 1 / (1 + math.exp(-x))
 
 
-def test_edge_loss_on_instance_masks_hand_computed():
+@pytest.mark.parametrize('reduction', ['mean', 'class_sum'])
+def test_edge_loss_on_instance_masks_hand_computed(reduction):
     head, gt, kernels_S, feats_S, kernels_T, feats_T = uniform_kernel_case(student_value=1.0, teacher_value=3.0)
-    loss = SOLOv2InstanceMaskDistillLoss(
-        loss=dict(type='mmkd.BPKDEdgeLoss', tau=2.0, edge_width=3, class_weights=1.5, loss_weight=1.0))
-    value = loss(head, kernels_S, feats_S, gt, kernels_T, feats_T)
-    # every positive cell: z_s = 1, z_t = 3 everywhere; the binary band (pooling is the identity here) leaves the
-    # logits unchanged inside it; per pixel KL(Bern(sigmoid(3/2)) || Bern(sigmoid(1/2))) over the band, / band size
-    # per class -> that KL for each of the 2 classes, x alpha, mean over the 4 cells, x T^2
-    expected = 4.0 * 2 * 1.5 * bernoulli_kl(sigmoid(1.5), sigmoid(0.5))
+    loss = SOLOv2InstanceMaskDistillLoss(loss=dict(
+        type='mmkd.BPKDLoss', edge_tau=2.0, edge_width=3, class_weights=1.5, edge_weight=1.0,
+        edge_reduction=reduction))
+    value = loss(head, kernels_S, feats_S, gt, kernels_T, feats_T)['edge']
+    # every positive cell: z_s = 1, z_t = 3 everywhere; the binary band (32 of the 64 cells of each of the 2 class
+    # channels; pooling is the identity here) leaves the logits unchanged inside it; per pixel
+    # phi = KL(Bern(sigmoid(3/2)) || Bern(sigmoid(1/2))) on the band, x alpha, x T^2.
+    # mean: 2 * 32 * alpha * phi / (2 * 64) per cell; class_sum: per class 32 * alpha * phi / 32, summed over 2
+    phi = bernoulli_kl(sigmoid(1.5), sigmoid(0.5))
+    assert phi == pytest.approx(0.090238, rel=1e-4)
+    expected = 4.0 * 1.5 * phi * {'mean': 0.5, 'class_sum': 2}[reduction]
     assert value.item() == pytest.approx(expected, rel=1e-5)
-    assert expected == pytest.approx(4.0 * 2 * 1.5 * 0.090238, rel=1e-4)
 
 
 def test_zero_when_student_equals_teacher_and_gradients_only_into_student():
@@ -117,21 +121,26 @@ def test_zero_when_student_equals_teacher_and_gradients_only_into_student():
         feats_T.zero_()
         feats_T[:, 5] = feats_S[:, 0]
     losses = dict(
-        edge=dict(type='mmkd.BPKDEdgeLoss', edge_width=3),
-        body=dict(type='mmkd.BPKDBodyLoss', edge_width=3),
+        bpkd=dict(type='mmkd.BPKDLoss', edge_width=3),
+        bpkd_masked=dict(type='mmkd.BPKDLoss', edge_width=3, body_softmax='masked'),
         cwd=dict(type='mmrazor.ChannelWiseDivergence', tau=1, loss_weight=5))
+
+    def terms(value):
+        return value if isinstance(value, dict) else dict(value=value)
+
     for name, cfg in losses.items():
         value = SOLOv2InstanceMaskDistillLoss(loss=cfg)(head, kernels_S, feats_S, gt, kernels_T, feats_T)
-        assert value.item() == pytest.approx(0, abs=1e-5), name
+        for term, tensor in terms(value).items():
+            assert tensor.item() == pytest.approx(0, abs=1e-5), (name, term)
 
     with torch.no_grad():
         kernels_S[0].mul_(-2.0)  # the student now differs from the teacher
     for name, cfg in losses.items():
         for tensor in (*kernels_S, feats_S, *kernels_T, feats_T):
             tensor.grad = None
-        value = SOLOv2InstanceMaskDistillLoss(loss=cfg)(head, kernels_S, feats_S, gt, kernels_T, feats_T)
-        value.backward()
-        assert value.item() > 1e-3, name
+        value = terms(SOLOv2InstanceMaskDistillLoss(loss=cfg)(head, kernels_S, feats_S, gt, kernels_T, feats_T))
+        sum(value.values()).backward()
+        assert all(tensor.item() > 1e-3 for tensor in value.values()), (name, value)
         assert kernels_S[0].grad.abs().sum() > 0 and feats_S.grad.abs().sum() > 0, name
         assert kernels_T[0].grad is None and feats_T.grad is None, name
 
@@ -153,12 +162,12 @@ def test_inner_losses_see_two_class_maps_of_the_sigmoid_logits():
     preds_T = binary_to_two_class_logits(solov2_mask_logits(kernels_T, feats_T, positives))
     expected = ChannelWiseDivergence(tau=2, loss_weight=3)(preds_S, preds_T)
     assert wrapped(head, kernels_S, feats_S, gt, kernels_T, feats_T).item() == pytest.approx(expected.item(), rel=1e-6)
-    body = SOLOv2InstanceMaskDistillLoss(loss=dict(type='mmkd.BPKDBodyLoss', edge_width=3))
-    assert body(head, kernels_S, feats_S, gt, kernels_T, feats_T).item() == pytest.approx(
-        BPKDBodyLoss(edge_width=3)(preds_S, preds_T, targets).item(), rel=1e-6)
-    edge = SOLOv2InstanceMaskDistillLoss(loss=dict(type='mmkd.BPKDEdgeLoss', edge_width=3))
-    assert edge(head, kernels_S, feats_S, gt, kernels_T, feats_T).item() == pytest.approx(
-        BPKDEdgeLoss(edge_width=3)(preds_S, preds_T, targets).item(), rel=1e-6)
+    bpkd = SOLOv2InstanceMaskDistillLoss(loss=dict(type='mmkd.BPKDLoss', edge_width=3))
+    wrapped_terms = bpkd(head, kernels_S, feats_S, gt, kernels_T, feats_T)
+    direct_terms = BPKDLoss(edge_width=3)(preds_S, preds_T, targets)
+    assert set(wrapped_terms) == {'edge', 'body'}
+    for term in ('edge', 'body'):
+        assert wrapped_terms[term].item() == pytest.approx(direct_terms[term].item(), rel=1e-6)
 
 
 def test_no_positive_cells_gives_zero_and_bad_inputs_raise():
@@ -167,9 +176,13 @@ def test_no_positive_cells_gives_zero_and_bad_inputs_raise():
     empty.labels = torch.zeros(0, dtype=torch.long)
     empty.bboxes = torch.zeros(0, 4)
     empty.masks = BitmapMasks(np.zeros((0, 32, 32), np.uint8), 32, 32)
-    loss = SOLOv2InstanceMaskDistillLoss(loss=dict(type='mmkd.BPKDEdgeLoss', edge_width=3))
+    loss = SOLOv2InstanceMaskDistillLoss(loss=dict(type='mmkd.BPKDLoss', edge_width=3))
     value = loss(head, kernels_S, feats_S, [empty], kernels_T, feats_T)
-    assert value.item() == 0 and not torch.isnan(value) and value.requires_grad
+    assert set(value) == {'edge', 'body'}  # the same log entries as a step with positives
+    assert all(v.item() == 0 and not torch.isnan(v) and v.requires_grad for v in value.values())
+    cwd = SOLOv2InstanceMaskDistillLoss(loss=dict(type='mmrazor.ChannelWiseDivergence', tau=1, loss_weight=5))
+    value = cwd(head, kernels_S, feats_S, [empty], kernels_T, feats_T)
+    assert torch.is_tensor(value) and value.item() == 0 and value.requires_grad
     with pytest.raises(ValueError, match='different grids'):
         loss(head, kernels_S, feats_S, [square_instance()], [torch.zeros(1, 64, 5, 5)], feats_T)
     with pytest.raises(ValueError, match='not mask_feats width'):
@@ -177,7 +190,7 @@ def test_no_positive_cells_gives_zero_and_bad_inputs_raise():
     with pytest.raises(TypeError, match='SOLOV2Head'):
         loss(torch.nn.Identity(), kernels_S, feats_S, [square_instance()], kernels_T, feats_T)
     with pytest.raises(TypeError, match='loss config dict'):
-        SOLOv2InstanceMaskDistillLoss(loss='BPKDEdgeLoss')
+        SOLOv2InstanceMaskDistillLoss(loss='BPKDLoss')
 
 
 # ---- the row configs with tiny SOLOv2 models on the synthetic COCO ------------------------------------------------
@@ -254,7 +267,8 @@ def test_student_mask_logits_equal_those_of_its_dice_loss(coco_batch):
 
 
 @pytest.mark.slow  # ~10 s per row on an idle 2-core CPU (mmcv's CPU DCNv2 in the teacher), more under load
-@pytest.mark.parametrize('row, distill_losses', [(BPKD_ROW, ['loss_edge', 'loss_body']), (CWD_ROW, ['loss_cwd'])])
+@pytest.mark.parametrize('row, distill_losses', [(BPKD_ROW, ['loss_bpkd_edge', 'loss_bpkd_body']),
+                                                     (CWD_ROW, ['loss_cwd'])])
 def test_one_distillation_iteration_of_the_row(row, distill_losses, coco_batch):
     model = build_row_with_tiny_models(row)
     model.train()
@@ -314,7 +328,7 @@ default_hooks = dict(logger=dict(interval=1))
     assert result.returncode == 0, result.stderr[-5000:]
     log = result.stdout + result.stderr
     train_line = log.split('Epoch(train)')[-1].split('\n')[0]
-    for name in ('distill.loss_edge', 'distill.loss_body', 'student.loss_mask', 'student.loss_cls'):
+    for name in ('distill.loss_bpkd_edge', 'distill.loss_bpkd_body', 'student.loss_mask', 'student.loss_cls'):
         assert f'{name}: ' in train_line, (name, log[-2000:])
     assert 'nan' not in train_line.lower()
     checkpoint = safe_torch_load(str(work_dir / 'epoch_1.pth'))

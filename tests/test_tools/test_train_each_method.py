@@ -16,7 +16,7 @@ METHOD_CONFIGS = sorted(
     if '/demo/' not in path)
 EXPECTED_LOSSES = {
     'cwd': ['distill.loss_cwd'],
-    'bpkd': ['distill.loss_edge', 'distill.loss_body'],
+    'bpkd': ['distill.loss_bpkd_edge', 'distill.loss_bpkd_body'],
     'skds': ['distill.loss_pixel', 'distill.loss_pair', 'distill.loss_adv', 'disc.loss_d'],
     'ifvd': ['distill.loss_ifv'],
     'cirkd': ['distill.loss_minibatch', 'distill.loss_memory'],

@@ -1,5 +1,6 @@
-# The distillation algorithm of the SOLOv2 pairs (seed 002 Table 4): mmkd's checked version of mmrazor's
-# SingleTeacherDistill with a ConfigurableDistiller whose recorders take the arguments of both heads'
+# The distillation algorithm of the SOLOv2 pairs (BPKD supplementary Table 4): mmkd's checked version of mmrazor's
+# SingleTeacherDistill with a ConfigurableDistiller (mmkd.MultiTermDistiller: a dict-valued loss such as
+# mmkd.BPKDLoss is logged per term, <name>_edge / <name>_body) whose recorders take the arguments of both heads'
 # SOLOV2Head.loss_by_feat, and with `self` (the head) first: mmkd.BoundMethodInputs records
 # [head, mlvl_kernel_preds, mlvl_cls_preds, mask_feats, batch_gt_instances, batch_img_metas].
 # A pair base adds the models and the teacher checkpoint (as ./seg_kd_algorithm.py); a row adds losses of type
@@ -9,7 +10,7 @@ distill_algorithm = dict(
     _scope_='mmrazor',
     type='mmkd.CheckedSingleTeacherDistill',
     distiller=dict(
-        type='ConfigurableDistiller',
+        type='mmkd.MultiTermDistiller',
         student_recorders=dict(head_loss_inputs=head_loss_inputs),
         teacher_recorders=dict(head_loss_inputs=head_loss_inputs)))
 # Inputs of mmkd.SOLOv2InstanceMaskDistillLoss: the student's head (its own GT-to-grid assignment picks the cells),

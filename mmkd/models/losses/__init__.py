@@ -2,6 +2,7 @@
 from .adversarial_kd_loss import AdversarialKDLoss  # noqa: F401
 from .bpkd_body_loss import BPKDBodyLoss  # noqa: F401
 from .bpkd_edge_loss import BPKDEdgeLoss  # noqa: F401
+from .bpkd_loss import BPKDLoss  # noqa: F401
 from .cirkd_memory_loss import CIRKDMemoryLoss  # noqa: F401
 from .cirkd_minibatch_loss import CIRKDMiniBatchLoss  # noqa: F401
 from .edge_kd_loss import EdgeKDLoss  # noqa: F401

@@ -5,7 +5,6 @@ The mask follows Fig. 3 of BPKD (Liu et al., "BPKD: Boundary Privileged Knowledg
 Segmentation", WACV 2024): one-hot labels, per-class morphological gradient (dilation - erosion with a square kernel),
 then average pooling down to the logit resolution. Morphology is done with torch max pooling.
 """
-import weakref
 from typing import Optional, Tuple
 
 import torch
@@ -86,7 +85,7 @@ def class_boundary_mask(labels: Tensor,
     recipe (tested against it), a fraction of the cost.
 
     ``compute_iters`` splits the kernel into passes of a smaller kernel with the same result (r passes of 3x3 equal
-    one (2r+1)x(2r+1) pass), which bounds the memory of large kernels (BPKD seed 002).
+    one (2r+1)x(2r+1) pass), which bounds the memory of large kernels (BPKD supplementary, Sec. 2).
 
     Args:
         labels (Tensor): [N, H, W] integer labels, ``ignore_index`` for ignored pixels.
@@ -109,11 +108,6 @@ def class_boundary_mask(labels: Tensor,
     return (present[:, :num_classes] & mixed).float()
 
 
-# BPKD's edge and body losses ask for the same mask in one step: keep the last result, tied to the identity of the
-# label tensor (a weak reference, so a new step's labels never hit a stale entry even at a reused address).
-_last_edge_mask: dict = {}
-
-
 @torch.no_grad()
 def bpkd_edge_mask(labels: Tensor,
                    num_classes: int,
@@ -134,15 +128,11 @@ def bpkd_edge_mask(labels: Tensor,
 
     Returns:
         tuple[Tensor, Tensor]: M_E [N, C, h, w] in [0, 1] and the valid mask [N, 1, h, w] in {0, 1}.
-        Computed once per label tensor and arguments: a second call with the same ones returns the same tensors.
+        A pure function (no cache): :class:`mmkd.BPKDLoss` calls it once per step and hands the result to both of
+        its terms.
     """
-    params = (num_classes, tuple(out_size), edge_width, ignore_index, compute_iters, labels._version)
-    cached_labels = _last_edge_mask.get('labels')
-    if cached_labels is not None and cached_labels() is labels and _last_edge_mask['params'] == params:
-        return _last_edge_mask['result']
     band = class_boundary_mask(labels, num_classes, edge_width, ignore_index, compute_iters)
     valid_fraction = F.adaptive_avg_pool2d((labels != ignore_index).unsqueeze(1).float(), out_size)
     valid = (valid_fraction > 0).float()
     edge_mask = F.adaptive_avg_pool2d(band, out_size) * valid
-    _last_edge_mask.update(labels=weakref.ref(labels), params=params, result=(edge_mask, valid))
     return edge_mask, valid

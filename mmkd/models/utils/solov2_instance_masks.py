@@ -14,7 +14,6 @@ the head, so that a distillation loss can compare teacher and student mask logit
   features may differ in width (SOLOv2-X101-DCN: 256, SOLOv2-Light: 128); their grids must be the same.
 """
 import math
-import weakref
 from typing import List, Sequence, Tuple
 
 import torch
@@ -24,11 +23,6 @@ from torch import Tensor
 # A list of (level, image index, cell indices) for every (level, image) that has positive cells; level-major, as in
 # mmdet's SOLOV2Head.loss_by_feat, so logits and targets concatenate in the order the head's dice loss sees them.
 PositiveCells = List[Tuple[int, int, List[int]]]
-
-# The edge and body losses of one step ask for the same targets: keep the last result, tied to the identity of the
-# step's first GT InstanceData (a weak reference: a new step never hits a stale entry).
-_last_targets: dict = {}
-
 
 def dynamic_conv_size(kernel_channels: int, mask_channels: int) -> int:
     """Side k of SOLOv2's dynamic kernels, from the kernel branch width E = D * k * k and the mask feature width D."""
@@ -56,14 +50,10 @@ def solov2_positive_targets(head: torch.nn.Module, batch_gt_instances: Sequence,
 
     Returns:
         tuple[PositiveCells, Tensor]: the positive cells and their targets [P, h, w] (long, 1 = instance,
-        0 = background), P = number of positive cells in the batch. Computed once per batch: a second call with the
-        same ``batch_gt_instances`` returns the same objects.
+        0 = background), P = number of positive cells in the batch. No cache: a loss that needs them for several
+        terms (``mmkd.BPKDLoss`` inside ``mmkd.SOLOv2InstanceMaskDistillLoss``) is called once per step.
     """
     featmap_size = tuple(int(s) for s in featmap_size)
-    key = (id(head), featmap_size, tuple(id(gt) for gt in batch_gt_instances))
-    cached = _last_targets.get('first')
-    if cached is not None and batch_gt_instances and cached() is batch_gt_instances[0] and _last_targets['key'] == key:
-        return _last_targets['result']
     per_image = [head._get_targets_single(gt, featmap_sizes=featmap_size) for gt in batch_gt_instances]
     positives: PositiveCells = []
     targets = []
@@ -77,10 +67,7 @@ def solov2_positive_targets(head: torch.nn.Module, batch_gt_instances: Sequence,
     else:
         device = batch_gt_instances[0].labels.device if batch_gt_instances else 'cpu'
         targets = torch.zeros((0, *featmap_size), dtype=torch.long, device=device)
-    result = (positives, targets)
-    if batch_gt_instances:
-        _last_targets.update(first=weakref.ref(batch_gt_instances[0]), key=key, result=result)
-    return result
+    return positives, targets
 
 
 def solov2_mask_logits(mlvl_kernel_preds: Sequence[Tensor], mask_feats: Tensor, positives: PositiveCells) -> Tensor:
