@@ -1,4 +1,4 @@
-# CWD, seed 002 Table 4: SOLOv2-X101-DCN -> SOLOv2-Light-R18, COCO instance segmentation, 3x schedule.
+# CWD, BPKD supplementary Table 4: SOLOv2-X101-DCN -> SOLOv2-Light-R18, COCO instance segmentation, 1x, no ms.
 # mmrazor's ChannelWiseDivergence on the same target as the BPKD row: the instance-mask logits of the student's
 # positive grid cells as 2-class (background / instance) maps (mmkd.SOLOv2InstanceMaskDistillLoss; reconstructed,
 # configs/bpkd/README.md "SOLOv2"). tau=1, loss_weight=5 as the segmentation CWD rows (mmrazor's setting).

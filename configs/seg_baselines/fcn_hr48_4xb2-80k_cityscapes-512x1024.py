@@ -1,3 +1,0 @@
-# Teacher row, seed 003: HRNetV2p-W48 (FCN head), Cityscapes 512x1024, 80k iterations.
-# mmseg's config, unchanged.
-_base_ = 'mmseg::hrnet/fcn_hr48_4xb2-80k_cityscapes-512x1024.py'
