@@ -45,12 +45,16 @@ class AdversarialSingleTeacherDistill(CheckedSingleTeacherDistill):
     2. discriminator step, with ``optim_wrapper['discriminator']``: ``adversarial_loss.discriminator_losses`` on the
        detached teacher logits (real, from ``teacher_logits_recorder``) and the detached student logits (fake).
 
-    What D sees: the raw logits (D's input BatchNorm rescales them), as in the released code and CIRKD, which both
-    feed the logits alone, without softmax or image. Both maps are resized (bilinear, ``align_corners=False``) to
-    ``discriminator_input_size``: None keeps the student's logit size (the released code, 1/8 of the input), ``'input'``
-    takes the network input size (CIRKD, whose models return input-resolution logits), a pair (h, w) a fixed size; D
-    needs at least 64×64. With ``condition_on_image=True`` the normalised input image, resized likewise, is
-    concatenated to the maps (the conditional form the paper describes; D then needs ``in_channels = classes + 3``).
+    What D sees: the raw logits (D's input BatchNorm rescales them), as in the released SKDS, IFVD and CIRKD code,
+    which all feed D the decode head's logits alone, un-upsampled (1/8 of the input for their models), without
+    softmax or image. Both maps are resized (bilinear, ``align_corners=False``) to ``discriminator_input_size``: None
+    keeps the student's logit size (the released codes' setting), ``'input'`` takes the network input size (64× the
+    pixels of 1/8 logits; no released code does this), a pair (h, w) a fixed size. ``discriminator_min_input_size``
+    then enlarges only maps too small for D (:class:`~mmkd.models.discriminators.SKDSDiscriminator` needs 64 pixels a
+    side): a map whose shorter side s is below m is scaled by m / s, both sides rounded up, keeping its aspect ratio
+    (Pascal Context's 480×480 crops give 60×60 logits → 64×64; 512-pixel crops' 64×64 or 64×128 stay as they are).
+    With ``condition_on_image=True`` the normalised input image, resized likewise, is concatenated to the maps (the
+    conditional form the paper describes; D then needs ``in_channels = classes + 3``).
 
     The optimiser config must build an :class:`~mmengine.optim.OptimWrapperDict` with keys ``architecture`` (the
     student; mmrazor's ``SeparateOptimWrapperConstructor`` takes the submodule of that name) and ``discriminator``.
@@ -72,6 +76,8 @@ class AdversarialSingleTeacherDistill(CheckedSingleTeacherDistill):
         teacher_logits_recorder (str): name of the teacher recorder holding the logits. Defaults to ``'logits'``.
         discriminator_input_size (None | str | Sequence[int]): spatial size of D's input: None (the student's logit
             size), ``'input'`` (the network input size) or (h, w). Defaults to None.
+        discriminator_min_input_size (int, optional): shortest side D accepts; smaller maps are enlarged to it
+            (aspect ratio kept), larger ones are left alone. None never resizes for size. Defaults to None.
         condition_on_image (bool): concatenate the input image to D's input. Defaults to False.
         teacher_ckpt (str, optional): teacher checkpoint. Defaults to None.
         **kwargs: the remaining ``CheckedSingleTeacherDistill`` arguments (``architecture``, ...).
@@ -88,6 +94,7 @@ class AdversarialSingleTeacherDistill(CheckedSingleTeacherDistill):
                  student_logits_recorder: str = 'logits',
                  teacher_logits_recorder: str = 'logits',
                  discriminator_input_size: Optional[Union[str, Sequence[int]]] = None,
+                 discriminator_min_input_size: Optional[int] = None,
                  condition_on_image: bool = False,
                  teacher_ckpt: Optional[str] = None,
                  **kwargs) -> None:
@@ -99,6 +106,11 @@ class AdversarialSingleTeacherDistill(CheckedSingleTeacherDistill):
                  and len(discriminator_input_size) == 2 and all(int(s) > 0 for s in discriminator_input_size))):
             raise ValueError(f"discriminator_input_size must be None, 'input' or a positive (h, w), got "
                              f'{discriminator_input_size!r}.')
+        if discriminator_min_input_size is not None and (not isinstance(discriminator_min_input_size, int)
+                                                         or isinstance(discriminator_min_input_size, bool)
+                                                         or discriminator_min_input_size < 1):
+            raise ValueError(f'discriminator_min_input_size must be None or a positive int (e.g. 64, the shortest '
+                             f'side SKDSDiscriminator accepts), got {discriminator_min_input_size!r}.')
         super().__init__(distiller=distiller, teacher=teacher, teacher_ckpt=teacher_ckpt, **kwargs)
         self._check_recorder(self.distiller.student_recorders, student_logits_recorder, 'student')
         self._check_recorder(self.distiller.teacher_recorders, teacher_logits_recorder, 'teacher')
@@ -115,6 +127,7 @@ class AdversarialSingleTeacherDistill(CheckedSingleTeacherDistill):
             tuple(int(s) for s in discriminator_input_size)
             if isinstance(discriminator_input_size, Sequence) and not isinstance(discriminator_input_size, str) else
             discriminator_input_size)
+        self.discriminator_min_input_size = discriminator_min_input_size
         self.condition_on_image = condition_on_image
 
     @staticmethod
@@ -150,6 +163,7 @@ class AdversarialSingleTeacherDistill(CheckedSingleTeacherDistill):
             size = tuple(inputs.shape[2:])
         else:
             size = self.discriminator_input_size
+        size = self.enlarged_to_min_size(size)
         logits_T = logits_T.detach()
         if tuple(logits_S.shape[2:]) != size:
             logits_S = F.interpolate(logits_S, size=size, mode='bilinear', align_corners=False)
@@ -161,6 +175,20 @@ class AdversarialSingleTeacherDistill(CheckedSingleTeacherDistill):
             logits_S = torch.cat([logits_S, image], dim=1)
             logits_T = torch.cat([logits_T, image], dim=1)
         return logits_S, logits_T
+
+    def enlarged_to_min_size(self, size: Tuple[int, int]) -> Tuple[int, int]:
+        """``size`` (h, w) scaled up, aspect ratio kept, until its shorter side reaches
+        ``discriminator_min_input_size``; unchanged if it already does (or no minimum is set).
+
+        E.g. with a minimum of 64: (60, 60) → (64, 64), (60, 80) → (64, 86) (80·64/60 = 85.3, rounded up),
+        (64, 128) and (97, 97) → unchanged.
+        """
+        minimum = self.discriminator_min_input_size
+        shorter = min(size)
+        if minimum is None or shorter >= minimum:
+            return tuple(size)
+        # integer ceil(side·minimum / shorter): no float rounding can push 60·64/60 to 65
+        return tuple(-(-side * minimum // shorter) for side in size)
 
     def _optim_wrappers(self, optim_wrapper: OptimWrapper) -> Tuple[OptimWrapper, OptimWrapper]:
         keys = (self.STUDENT_KEY, self.DISCRIMINATOR_KEY)

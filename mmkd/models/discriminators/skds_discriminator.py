@@ -27,9 +27,11 @@ class SKDSDiscriminator(BaseModule):
     3. a :class:`SAGANSelfAttention` block after each conv listed in ``attention_after`` (1-based; the 3rd and 4th);
     4. a plain 4×4 convolution (no padding) to one channel: the score map. Losses average it.
 
-    Each side of the input must be at least 64 pixels (the four convs divide it by 16 and the last kernel needs 4).
-    What is fed in (raw logits at the head's resolution, upsampled logits, optionally with the image) is decided by
-    the algorithm, see :class:`~mmkd.models.algorithms.AdversarialSingleTeacherDistill`.
+    Each side of the input must be at least 64 pixels (the four convs divide it by 16 and the last kernel needs 4):
+    the 1/8-resolution logits of 512-pixel crops (64×64, 64×128) fit, as in the released SKDS code (65×65 at its
+    513-pixel crops). What is fed in (raw logits at the head's resolution, by default; only maps below 64 pixels
+    enlarged, with the algorithm's ``discriminator_min_input_size``) is decided by the algorithm, see
+    :class:`~mmkd.models.algorithms.AdversarialSingleTeacherDistill`.
 
     Args:
         in_channels (int): channels of the input map (the number of classes, + 3 if conditioned on the image).
@@ -92,6 +94,7 @@ class SKDSDiscriminator(BaseModule):
                              f'{tuple(x.shape)}.')
         if min(x.shape[2:]) < self.MIN_SIZE:
             raise ValueError(f'SKDSDiscriminator needs inputs of at least {self.MIN_SIZE}x{self.MIN_SIZE} pixels, got '
-                             f'{tuple(x.shape[2:])}: resize the logits for it (the algorithm\'s '
-                             f'`discriminator_input_size`) or train on larger crops.')
+                             f'{tuple(x.shape[2:])}: set the algorithm\'s '
+                             f'`discriminator_min_input_size={self.MIN_SIZE}` (enlarges only smaller maps) or train on '
+                             f'larger crops.')
         return self.score(self.stages(self.input_norm(x)))

@@ -28,10 +28,16 @@ class AdversarialKDLoss(nn.Module):
     Both sides are weighted here so that a config holds every adversarial hyper-parameter in one place. ``forward``
     is the generator term, so the module can also be used as an ordinary loss on discriminator scores.
 
+    The weights of the released codes: SKDS's (irfanICMLL/structure_knowledge_distillation) multiplies the generator
+    term, the discriminator loss and the penalty all by its one ``lambda_d = 0.1`` (λ_G = λ_D = 0.1, λ_GP = 10);
+    IFVD's (YukangWang/IFVD) has a separate ``lambda_adv = 0.001`` for the generator term (λ_G = 0.001, λ_D = 0.1,
+    λ_GP = 10); CIRKD's re-implementations use λ_G = 0.001, λ_D = 0.1 with the hinge loss.
+
     Args:
-        adv_type (str): ``'wgan-gp'`` or ``'hinge'``. Defaults to ``'wgan-gp'`` (SKDS; CIRKD uses ``'hinge'``).
-        generator_weight (float): λ_G of the student's term. Defaults to 0.001 (CIRKD's scripts).
-        discriminator_weight (float): λ_D of the discriminator's loss and penalty. Defaults to 0.1 (SKDS).
+        adv_type (str): ``'wgan-gp'`` or ``'hinge'``. Defaults to ``'wgan-gp'`` (SKDS, IFVD; CIRKD's code uses
+            ``'hinge'``).
+        generator_weight (float): λ_G of the student's term. Defaults to 0.001 (IFVD; SKDS's own code uses 0.1).
+        discriminator_weight (float): λ_D of the discriminator's loss and penalty. Defaults to 0.1 (all three).
         gp_weight (float): λ_GP of the WGAN-GP gradient penalty; 0 disables it. Defaults to 10.0.
     """
 

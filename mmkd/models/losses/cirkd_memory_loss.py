@@ -58,7 +58,8 @@ class CIRKDMemoryLoss(nn.Module):
       than one process, so the loss also runs in a single process.
 
     The student projection to the teacher width (the official loss owns it) is a connector here
-    (``mmkd.ProjectionHeadConnector``), so both the mini-batch and the memory loss see the same projected features.
+    (``mmkd.ProjectionHeadConnector``, ``connector=`` in this loss's ``loss_forward_mappings``); it feeds this loss
+    only, as in the official code (the mini-batch loss takes the raw student features).
 
     Randomness (anchor sampling, which pixels are enqueued): with ``seed`` set, a private ``torch.Generator`` seeded
     once makes the sequence of draws reproducible and independent of the global RNG; with ``seed=None`` the global

@@ -1,5 +1,6 @@
 # Copyright (c) mmkd contributors. All rights reserved.
-from typing import Optional
+import math
+from typing import Optional, Tuple
 
 import torch
 import torch.nn as nn
@@ -29,58 +30,85 @@ class CIRKDMiniBatchLoss(nn.Module):
     (KL with ``batchmean`` over the hw rows of a pair, averaged over the B² pairs; no τ² factor, as in the official
     code, winycg/CIRKD ``losses/cirkd_mini_batch.py``).
 
-    Memory grows as B²·(hw)² (the pairs' log-probabilities are kept for backward). ``pool_size`` pools both feature
-    maps first (kernel = stride = ``pool_size``, ``ceil_mode=True``); the official code offers a fixed 2×2 average
-    pooling, off by default. Student and teacher must have the same width: the student is projected to the teacher
-    width by a connector (e.g. ``mmkd.ProjectionHeadConnector``) before this loss, so that the mini-batch and memory
-    losses see the same embedding (the official ``train_cirkd.py`` feeds this term the unprojected student
-    features, which the formula allows since each network is only compared with itself). Teacher features of
-    another spatial size are resized (bilinear) to the student's.
+    The similarity matrices are [hw × hw] whatever the feature width, so each network is only compared with itself:
+    the loss takes the student's **raw** features (the official ``train_cirkd.py`` feeds it ``s_outputs[-1]``, the
+    unprojected decode features; CIRKD's projection head belongs to the memory loss only) and student and teacher
+    widths may differ. Teacher features of another spatial size are resized (bilinear) to the student's.
+
+    Memory grows as B²·(hw)² (the pairs' probabilities are kept for backward): at 1/4 resolution of a 512×1024 crop
+    (HRNet, DeepLabV3+: 128×256) one [hw × hw] matrix alone is 4 GiB in fp32, 16× the 1/8 grid's. Two pooling
+    options (kernel = stride, ``ceil_mode=True``, applied to both maps first):
+
+    - ``max_pixels``: pool by the smallest integer factor k for which ⌈h/k⌉·⌈w/k⌉ ≤ ``max_pixels``, computed from
+      each feature map, so one config serves 1/8- and 1/4-resolution students. 8192 (= 64×128, the 1/8 grid of the
+      512×1024 crops the official code ran) leaves 1/8 maps of 512×1024, 512×512 and 480×480 crops (64×128, 64×64,
+      60×60) alone and brings their 1/4 maps (128×256, 128×128, 120×120) to exactly the 1/8 grid (k = 2);
+    - ``pool_size``: a fixed kernel k (the official ``CriterionMiniBatchCrossImagePair`` offers a 2×2 average
+      pooling, off by default; the repository's later version pools 4×4 when both sides are ≥ 256).
 
     Args:
         tau (float): temperature τ of the similarity distributions. Defaults to 0.1.
         loss_weight (float): λ_mini-batch-pixel. Defaults to 1.0.
-        pool_size (int, optional): pooling kernel and stride applied before the similarities, e.g. 2 or 4 for large
-            feature maps. Defaults to None (no pooling).
-        pool_type (str): ``'avg'`` or ``'max'`` pooling when ``pool_size`` is set. Defaults to ``'avg'``.
+        pool_size (int, optional): fixed pooling kernel and stride. Defaults to None (no fixed pooling).
+        max_pixels (int, optional): pool each map to at most this many pixels (see above); exclusive with
+            ``pool_size``. Defaults to None (no pooling).
+        pool_type (str): ``'avg'`` (the official code's) or ``'max'`` pooling. Defaults to ``'avg'``.
     """
 
     def __init__(self,
                  tau: float = 0.1,
                  loss_weight: float = 1.0,
                  pool_size: Optional[int] = None,
-                 pool_type: str = 'avg') -> None:
+                 pool_type: str = 'avg',
+                 max_pixels: Optional[int] = None) -> None:
         super().__init__()
         if tau <= 0:
             raise ValueError(f'tau must be positive, got {tau}.')
         if loss_weight < 0:
             raise ValueError(f'loss_weight must be non-negative, got {loss_weight}.')
-        if pool_size is not None and (not isinstance(pool_size, int) or pool_size < 1):
-            raise ValueError(f'pool_size must be None or a positive int, got {pool_size!r}.')
+        for name, value in (('pool_size', pool_size), ('max_pixels', max_pixels)):
+            if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
+                raise ValueError(f'{name} must be None or a positive int, got {value!r}.')
+        if pool_size is not None and max_pixels is not None:
+            raise ValueError(f'set pool_size ({pool_size}) or max_pixels ({max_pixels}), not both.')
         if pool_type not in ('avg', 'max'):
             raise ValueError(f"pool_type must be 'avg' or 'max', got {pool_type!r}.")
         self.tau = tau
         self.loss_weight = loss_weight
         self.pool_size = pool_size
+        self.max_pixels = max_pixels
         self.pool_type = pool_type
 
+    def pool_factor(self, size: Tuple[int, int]) -> int:
+        """Pooling kernel (= stride) for a feature map of spatial ``size`` (h, w); 1 means no pooling."""
+        if self.pool_size is not None:
+            return self.pool_size
+        if self.max_pixels is None:
+            return 1
+        height, width = size
+        factor = 1
+        while math.ceil(height / factor) * math.ceil(width / factor) > self.max_pixels:
+            factor += 1
+        return factor
+
     def _pool(self, feats: Tensor) -> Tensor:
-        if self.pool_size is None or self.pool_size == 1:
+        factor = self.pool_factor(tuple(feats.shape[2:]))
+        if factor == 1:
             return feats
         pool = F.avg_pool2d if self.pool_type == 'avg' else F.max_pool2d
-        return pool(feats, kernel_size=self.pool_size, stride=self.pool_size, ceil_mode=True)
+        return pool(feats, kernel_size=factor, stride=factor, ceil_mode=True)
 
     def forward(self, feats_S: Tensor, feats_T: Tensor) -> Tensor:
         """Compute the mini-batch pixel-to-pixel loss.
 
         Args:
-            feats_S (Tensor): student features [B, D, h, w], already projected to the teacher width.
-            feats_T (Tensor): teacher features [B, D, h', w'] (no gradient; resized to (h, w) if needed).
+            feats_S (Tensor): raw student features [B, D_s, h, w].
+            feats_T (Tensor): teacher features [B, D_t, h', w'] (no gradient; resized to (h, w) if needed).
 
         Returns:
             Tensor: scalar loss.
         """
-        feats_T = align_teacher_features(feats_S, feats_T, same_width=True)
+        feats_T = align_teacher_features(feats_S, feats_T)
         student_pixels = l2_normalize_channels(self._pool(feats_S)).flatten(2)  # [B, D, P]
         teacher_pixels = l2_normalize_channels(self._pool(feats_T)).flatten(2)
         batch_size, num_pixels = student_pixels.shape[0], student_pixels.shape[2]

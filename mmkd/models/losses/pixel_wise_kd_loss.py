@@ -27,26 +27,46 @@ class PixelWiseKDLoss(nn.Module):
     differs (CE never reaches 0 for a soft teacher, KL is 0 when the distributions match).
 
     Teacher logits are detached and, if their spatial size differs, resized (bilinear, ``align_corners=False``) to the
-    student's. Unlike SKDS's released code, which sums over the batch, the loss is averaged over the batch so that
-    ``loss_weight`` does not depend on the batch size.
+    student's.
+
+    How the per-pixel divergences are reduced (``reduction``), for a batch of N images of C classes at h×w:
+
+    - ``'mean'`` (default): the formula above, Σ over pixels / (N·h·w); the loss does not depend on the batch size;
+    - ``'batch_sum'``: Σ over pixels / (h·w), summed (not averaged) over the N images, as SKDS's released code
+      (``CriterionPixelWise``: the sum over the whole batch divided by h·w), i.e. N × ``'mean'``;
+    - ``'element_mean'``: Σ / (N·C·h·w), the mean over all elements of ``nn.KLDivLoss()`` (its default ``'mean'``
+      reduction) that IFVD's released code (``CriterionKD``) uses, i.e. ``'mean'`` / C; C is read from the logits,
+      so a config needs no class count.
+
+    With ``'mean'`` a weight λ' = λ·N₀ gives exactly the released SKDS loss of a batch of N₀ images (λ = 10, N₀ = 8
+    there: λ' = 80), and keeps that ratio to the (batch-mean) task loss whatever the per-GPU batch of a row.
 
     Args:
         tau (float): temperature τ; the loss is multiplied by τ² so that gradients keep their scale. Defaults to 1.0.
-        loss_weight (float): λ_pi. Defaults to 10.0 (SKDS).
+        loss_weight (float): λ_pi. Defaults to 10.0 (SKDS's λ_pi; with ``'mean'`` SKDS's row uses 80, see above).
         divergence (str): ``'ce'`` (cross-entropy) or ``'kl'`` (KL divergence). Defaults to ``'ce'``.
+        reduction (str): ``'mean'``, ``'batch_sum'`` or ``'element_mean'`` (see above). Defaults to ``'mean'``.
     """
 
     DIVERGENCES = ('ce', 'kl')
+    REDUCTIONS = ('mean', 'batch_sum', 'element_mean')
 
-    def __init__(self, tau: float = 1.0, loss_weight: float = 10.0, divergence: str = 'ce') -> None:
+    def __init__(self,
+                 tau: float = 1.0,
+                 loss_weight: float = 10.0,
+                 divergence: str = 'ce',
+                 reduction: str = 'mean') -> None:
         super().__init__()
         if tau <= 0:
             raise ValueError(f'tau must be positive, got {tau}.')
         if divergence not in self.DIVERGENCES:
             raise ValueError(f'divergence must be one of {self.DIVERGENCES}, got {divergence!r}.')
+        if reduction not in self.REDUCTIONS:
+            raise ValueError(f'reduction must be one of {self.REDUCTIONS}, got {reduction!r}.')
         self.tau = float(tau)
         self.loss_weight = float(loss_weight)
         self.divergence = divergence
+        self.reduction = reduction
 
     def forward(self, preds_S: Tensor, preds_T: Tensor) -> Tensor:
         """Compute the pixel-wise loss.
@@ -65,4 +85,9 @@ class PixelWiseKDLoss(nn.Module):
             probs_T = F.softmax(preds_T / self.tau, dim=1)
             per_pixel = per_pixel - probs_T.xlogy(probs_T).sum(dim=1)
         # mean over pixels and images = Σ_pixels / (h·w), averaged over the batch
-        return self.loss_weight * self.tau**2 * per_pixel.mean()
+        loss = per_pixel.mean()
+        if self.reduction == 'batch_sum':
+            loss = loss * per_pixel.shape[0]
+        elif self.reduction == 'element_mean':
+            loss = loss / preds_S.shape[1]
+        return self.loss_weight * self.tau**2 * loss

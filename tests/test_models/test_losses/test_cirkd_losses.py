@@ -50,11 +50,44 @@ def test_minibatch_zero_when_equal_and_teacher_gets_no_gradient():
     assert teacher.grad is None and student.grad.abs().sum() > 0
 
 
-def test_minibatch_width_mismatch_names_both_widths():
-    with pytest.raises(ValueError, match=r'D_s=2.*D_t=3'):
-        CIRKDMiniBatchLoss()(torch.randn(2, 2, 1, 2), torch.randn(2, 3, 1, 2))
+def test_minibatch_takes_raw_features_of_different_widths():
+    """The official code feeds the unprojected student features: widths may differ (similarities are [hw x hw])."""
+    student = pixels_to_map([[[1, 0], [0, 1]], [[1, 0], [1, 0]]])
+    teacher = pixels_to_map([[[1, 0], [1, 0]], [[0, 1], [1, 0]]])
+    # A zero third teacher channel leaves every cosine similarity, hence the hand-computed value above, unchanged.
+    wider_teacher = torch.cat([teacher, torch.zeros(2, 1, 1, 2)], dim=1)
+    assert CIRKDMiniBatchLoss(tau=1.0)(student, wider_teacher).item() == pytest.approx(0.115529, abs=1e-6)
+
+
+def test_minibatch_validation_errors():
     with pytest.raises(ValueError, match='pool_type'):
         CIRKDMiniBatchLoss(pool_size=2, pool_type='median')
+    with pytest.raises(ValueError, match='not both'):
+        CIRKDMiniBatchLoss(pool_size=2, max_pixels=8192)
+    with pytest.raises(ValueError, match='max_pixels must be None or a positive int, got 0'):
+        CIRKDMiniBatchLoss(max_pixels=0)
+
+
+@pytest.mark.parametrize('size,factor', [
+    ((64, 128), 1), ((64, 64), 1), ((60, 60), 1),  # 1/8 grids of 512x1024, 512x512, 480x480 crops: as they are
+    ((128, 256), 2), ((128, 128), 2), ((120, 120), 2),  # their 1/4 grids: pooled 2x2 to exactly the 1/8 grid
+    ((130, 260), 3),  # 2 gives 65 x 130 = 8450 > 8192; 3 gives 44 x 87 = 3828
+    ((16, 32), 1),  # the demo
+])
+def test_minibatch_max_pixels_factor(size, factor):
+    assert CIRKDMiniBatchLoss(max_pixels=8192).pool_factor(size) == factor
+    assert CIRKDMiniBatchLoss().pool_factor(size) == 1 and CIRKDMiniBatchLoss(pool_size=4).pool_factor(size) == 4
+
+
+def test_minibatch_max_pixels_pools_both_maps_by_the_factor():
+    torch.manual_seed(0)
+    student, teacher = torch.randn(2, 3, 4, 6), torch.randn(2, 5, 4, 6)
+    # 4x6 = 24 > 10 pixels; factor 2 gives 2x3 = 6 <= 10
+    pooled = CIRKDMiniBatchLoss(max_pixels=10)(student, teacher)
+    reference = CIRKDMiniBatchLoss()(F.avg_pool2d(student, 2), F.avg_pool2d(teacher, 2))
+    assert torch.allclose(pooled, reference)
+    assert not torch.allclose(pooled, CIRKDMiniBatchLoss()(student, teacher))
+    assert torch.allclose(CIRKDMiniBatchLoss(max_pixels=24)(student, teacher), CIRKDMiniBatchLoss()(student, teacher))
 
 
 @pytest.mark.parametrize('pool_type,pool', [('avg', F.avg_pool2d), ('max', F.max_pool2d)])
@@ -227,6 +260,13 @@ def test_config_one_step():
     assert all(p.grad is None for p in model.teacher.parameters())
     connector = model.distiller.connectors['proj_S']
     assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in connector.parameters())
+    # The mini-batch term is the loss of the raw recorded features (32-wide student, 64-wide teacher), not of the
+    # projected ones.
+    raw_S = model.distiller.get_record('feats', from_student=True, data_idx=0)
+    raw_T = model.distiller.get_record('feats', from_student=False, data_idx=0)
+    assert (raw_S.shape[1], raw_T.shape[1]) == (32, 64)
+    minibatch = model.distiller.distill_losses['loss_minibatch']
+    assert losses['distill.loss_minibatch'].item() == pytest.approx(minibatch(raw_S, raw_T).item(), rel=1e-5)
     state = model.state_dict()
     assert state['distiller.distill_losses.loss_memory.pixel_queue'].shape == (19, 20000, 64)
     assert state['distiller.distill_losses.loss_memory.region_queue_count'].sum() > 0

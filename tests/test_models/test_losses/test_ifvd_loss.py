@@ -1,11 +1,17 @@
 # Copyright (c) mmkd contributors. All rights reserved.
 import math
+import os.path as osp
 
 import pytest
 import torch
+import torch.nn.functional as F
+from mmengine.config import Config
+from torch import nn
 
 from mmkd.models.losses import IFVDLoss
+from mmkd.registry import MODELS
 from tests.helpers.distill_configs import build_distill_model, random_seg_batch
+from tests.helpers.tools import REPO_ROOT
 
 IFVD_CONFIG = 'configs/ifvd/ifvd_pspnet-r18w32-to-r18w16_1xb4-600i_synthcity-128x256.py'
 
@@ -116,3 +122,15 @@ def test_config_one_step():
     sum(value for key, value in losses.items() if 'loss' in key).backward()
     assert all(p.grad is None for p in model.teacher.parameters())
     assert model.student.decode_head.bottleneck.conv.weight.grad.abs().sum() > 0
+
+
+def test_ifvd_method_base_logit_kd_is_the_released_kldivloss_mean():
+    """IFVD's CriterionKD: nn.KLDivLoss() (mean over all N·C·h·w elements) x lambda_kd 10, for any class count."""
+    cfg = Config.fromfile(osp.join(REPO_ROOT, 'configs/_base_/distill/methods/ifvd.py'))
+    loss_fn = MODELS.build(cfg.distiller.distill_losses.loss_kd)
+    torch.manual_seed(0)
+    for num_classes in (19, 59):
+        student, teacher = torch.randn(2, num_classes, 4, 6), torch.randn(2, num_classes, 4, 6)
+        released = 10.0 * nn.KLDivLoss()(F.log_softmax(student, dim=1), F.softmax(teacher, dim=1))
+        assert loss_fn(student, teacher).item() == pytest.approx(released.item(), rel=1e-5)
+    assert cfg.distiller.distill_losses.loss_ifv.num_classes == '@student.num_classes'

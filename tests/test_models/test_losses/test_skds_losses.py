@@ -1,16 +1,20 @@
 # Copyright (c) mmkd contributors. All rights reserved.
 """SKDS losses and discriminator against hand computations."""
 import math
+import os.path as osp
 
 import pytest
 import torch
 import torch.nn.functional as F
 from torch import nn
+from mmengine.config import Config
 from torch.nn.utils import parametrize
 
 import mmkd  # noqa: F401
 from mmkd.models import (AdversarialKDLoss, PairWiseKDLoss, PixelWiseKDLoss, SAGANSelfAttention,
                          SKDSDiscriminator)
+from mmkd.registry import MODELS
+from tests.helpers.tools import REPO_ROOT
 
 LN3 = math.log(3.0)
 
@@ -90,6 +94,51 @@ def test_pixel_wise_rejects_bad_arguments():
         PixelWiseKDLoss(divergence='js')
     with pytest.raises(ValueError, match='number of classes'):
         PixelWiseKDLoss()(torch.randn(1, 3, 2, 2), torch.randn(1, 4, 2, 2))
+
+
+def two_image_batch():
+    """Image 0: the two-pixel case above; image 1: the student equals the teacher (CE = teacher entropy)."""
+    student, teacher = two_pixel_logits()
+    return torch.cat([student.detach(), teacher.detach()]).requires_grad_(True), torch.cat([teacher, teacher]).detach()
+
+
+# per-image CE means: image 0 (0.693147 + 0.836988) / 2 = 0.765068, image 1 (0.562335 + 0.693147) / 2 = 0.627741
+IMAGE_CE = (sum(CE_PIXELS) / 2, sum(TEACHER_ENTROPY) / 2)
+
+
+@pytest.mark.parametrize('reduction,expected', [
+    ('mean', (IMAGE_CE[0] + IMAGE_CE[1]) / 2),  # 0.696404: Σ / (N·h·w)
+    ('batch_sum', IMAGE_CE[0] + IMAGE_CE[1]),  # 1.392809: Σ / (h·w), SKDS's released CriterionPixelWise
+    ('element_mean', (IMAGE_CE[0] + IMAGE_CE[1]) / 2 / 2),  # 0.348202: Σ / (N·C·h·w), nn.KLDivLoss's 'mean'
+])
+def test_pixel_wise_reductions_by_hand(reduction, expected):
+    student, teacher = two_image_batch()
+    loss = PixelWiseKDLoss(loss_weight=1.0, reduction=reduction)(student, teacher)
+    assert loss.item() == pytest.approx(expected, abs=1e-6)
+    with pytest.raises(ValueError, match="reduction must be one of .*got 'sum'"):
+        PixelWiseKDLoss(reduction='sum')
+
+
+def test_pixel_wise_batch_sum_is_the_released_skds_formula():
+    # SKDS's CriterionPixelWise: sum(-softmax(Z_t) * log_softmax(Z_s)) over all N·h·w pixels / (h·w)
+    torch.manual_seed(0)
+    student, teacher = torch.randn(3, 5, 4, 6), torch.randn(3, 5, 4, 6)
+    released = (-F.softmax(teacher, 1) * F.log_softmax(student, 1)).sum() / (4 * 6)
+    assert PixelWiseKDLoss(loss_weight=1.0, reduction='batch_sum')(student, teacher).item() == pytest.approx(
+        released.item(), rel=1e-6)
+
+
+def test_skds_method_base_pixel_term_equals_the_released_code_at_its_batch_of_8():
+    """The method base weighs the batch-mean CE by 80 = lambda_pi 10 x the released code's batch of 8 images."""
+    cfg = Config.fromfile(osp.join(REPO_ROOT, 'configs/_base_/distill/methods/skds.py'))
+    loss_fn = MODELS.build(cfg.distiller.distill_losses.loss_pixel)
+    torch.manual_seed(0)
+    student, teacher = torch.randn(8, 19, 8, 8), torch.randn(8, 19, 8, 8)
+    released = 10.0 * (-F.softmax(teacher, 1) * F.log_softmax(student, 1)).sum() / (8 * 8)  # lambda_pi = 10
+    assert loss_fn(student, teacher).item() == pytest.approx(released.item(), rel=1e-5)
+    # and per image it stays 80 x the mean CE whatever the per-GPU batch (4xb2 and 4xb4 rows)
+    assert loss_fn(student[:2], teacher[:2]).item() == pytest.approx(
+        80.0 * PixelWiseKDLoss(loss_weight=1.0)(student[:2], teacher[:2]).item(), rel=1e-6)
 
 
 def quadrant_features(vectors, size=4):

@@ -1,24 +1,30 @@
 # The holistic (adversarial) term shared by SKDS and IFVD (mmkd.AdversarialSingleTeacherDistill): a SAGAN-style
 # discriminator D (spectral-norm 4x4 stride-2 convs 64-128-256-512, LeakyReLU 0.1, self-attention after the 3rd and
-# 4th, input BatchNorm) learns to tell teacher logits from student logits; WGAN-GP (lambda_gp 10), D loss x 0.1,
-# student (generator) term x 0.001 (CIRKD's scripts); D has its own optimiser, Adam lr 4e-4, betas (0.9, 0.99), at a
-# constant learning rate, and the student keeps its row's SGD and schedule.
-# D scores the logits resized to the network input (discriminator_input_size='input'): CIRKD's setting (its models
-# return input-resolution logits). It is also what Pascal Context at 480x480 needs: 1/8-resolution logits are 60x60
-# there, below D's 64-pixel minimum. A method row assembles the algorithm with its pair base, see skds.py / ifvd.py.
+# 4th, input BatchNorm) learns to tell teacher logits from student logits, with its own optimiser; the student keeps
+# its row's SGD and schedule. The adversarial loss weights and D's optimiser are the method's (skds.py, ifvd.py: each
+# follows its own official code and names it).
+# D scores the decode heads' logits at their own resolution, 1/8 of the input (discriminator_input_size=None), as
+# the released SKDS, IFVD and CIRKD code all do. Only a map smaller than D's 64-pixel minimum is enlarged
+# (discriminator_min_input_size=64, aspect ratio kept): Pascal Context's 480x480 crops give 60x60 logits -> 64x64;
+# the 512-pixel crops' 64x64 and 64x128 logits are scored as they are.
+# A row (configs/skds/, configs/ifvd/) is
+#   model = dict(_base_.adversarial_algorithm, distiller=_base_.distiller)
+#   optim_wrapper = dict(_base_.adversarial_optim_wrapper, _delete_=True, architecture=_base_.optim_wrapper)
+#   param_scheduler = dict(_delete_=True, architecture=_base_.param_scheduler,
+#                          discriminator=[dict(_base_.discriminator_scheduler, end=_base_.train_cfg.max_iters)])
 adversarial_algorithm = dict(
     type='mmkd.AdversarialSingleTeacherDistill',
-    adversarial_loss=dict(
-        type='mmkd.AdversarialKDLoss', adv_type='wgan-gp', generator_weight=0.001, discriminator_weight=0.1,
-        gp_weight=10.0),
+    # in_channels: the student's class count, read from the built student
+    discriminator=dict(type='mmkd.SKDSDiscriminator', in_channels='@student.num_classes', base_channels=64),
     student_logits_recorder='logits',
     teacher_logits_recorder='logits',
-    discriminator_input_size='input')
-discriminator = dict(type='mmkd.SKDSDiscriminator', base_channels=64)  # in_channels = the pair's num_classes
-# optim_wrapper without the student's wrapper (`architecture`, the row's own optim_wrapper) and the
-# `_delete_` that replaces the row's single wrapper; mmrazor's constructor builds one wrapper per submodule.
-adversarial_optim_wrapper = dict(
-    constructor='mmrazor.SeparateOptimWrapperConstructor',
-    discriminator=dict(type='OptimWrapper', optimizer=dict(type='Adam', lr=4e-4, betas=(0.9, 0.99))))
+    discriminator_input_size=None,
+    discriminator_min_input_size=64)
+# The student's wrapper (`architecture`) is the row's own optim_wrapper; mmrazor's constructor builds one wrapper per
+# submodule. The method base adds `discriminator=dict(type='OptimWrapper', optimizer=...)`.
+adversarial_optim_wrapper = dict(constructor='mmrazor.SeparateOptimWrapperConstructor')
+# D's learning rate decays as the released SKDS and IFVD code's lr_poly(base, iter, max_iter, 0.9) (to 0 at the end);
+# the row adds end=train_cfg.max_iters.
+discriminator_scheduler = dict(type='PolyLR', power=0.9, eta_min=0.0, begin=0, by_epoch=False)
 # Distributed runs: the algorithm drives its own two steps, which MMSeparateDistributedDataParallel delegates to it.
 model_wrapper_cfg = dict(type='MMSeparateDistributedDataParallel', broadcast_buffers=False, find_unused_parameters=True)
