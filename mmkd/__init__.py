@@ -9,7 +9,7 @@ from .utils.compat import apply_compat
 # Before anything imports mmrazor: its quantization package cannot import on torch 2.x without the stub.
 apply_compat()
 
-from . import datasets, engine, evaluation, models  # noqa: E402,F401
+from . import datasets, deploy, engine, evaluation, models  # noqa: E402,F401
 from .version import __version__, version_info  # noqa: E402
 
 __all__ = ['__version__', 'version_info']

@@ -43,6 +43,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none', help='job launcher')
     parser.add_argument('--tta', action='store_true', help='test time augmentation (the config must define it)')
+    parser.add_argument('--deploy', action='store_true',
+                        help='deploy mode after loading: BN folded, channels_last, inference_mode (mmkd.deploy)')
+    parser.add_argument('--backend', choices=['pytorch', 'onnxruntime', 'openvino'], default='pytorch',
+                        help='edge configs: run the exported network; CHECKPOINT is then the .onnx file of '
+                        'tools/deployment/pytorch2onnx.py')
+    parser.add_argument('--backend-threads', type=int, default=None, help='intra-op threads of --backend')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args()
     if 'LOCAL_RANK' not in os.environ:
@@ -102,6 +108,9 @@ def main() -> None:
     if args.out is not None:
         cfg.test_evaluator['output_dir'] = args.out
         cfg.test_evaluator['keep_results'] = True
+    if args.deploy or args.backend != 'pytorch':
+        from mmkd.deploy import apply_deploy_test_args
+        apply_deploy_test_args(cfg, args.deploy, args.backend, args.checkpoint, args.backend_threads)
 
     prepare_cpu_distributed(cfg)
     runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)

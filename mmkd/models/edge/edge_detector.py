@@ -36,6 +36,14 @@ class EdgeDetector(BaseModel):
       multi-scale test).
     - ``mode='tensor'``: the list of logit maps.
 
+    **Deploy mode** (``deploy=True`` in the config, ``tools/test.py --deploy``, or :meth:`switch_to_deploy` /
+    :func:`mmkd.deploy.deploy_model`): the network's algebraically equal re-orderings (its ``switch_to_deploy``,
+    e.g. the students' final 1×1 conv before the last upsampling, RCF's composed side convs), BatchNorm folded into
+    the preceding convs (mmcv's ``fuse_conv_bn``), weights and inputs in ``channels_last`` and the forward under
+    ``torch.inference_mode``. Irreversible and inference only ('loss' mode raises). With ``deploy=True`` the switch
+    happens at the first 'predict'/'tensor' call in eval mode, i.e. after the runner has loaded the checkpoint
+    (folded weights would not load a plain checkpoint).
+
     Args:
         network (dict): Config of the edge network (must expose ``num_outputs``).
         loss_edge (dict): Loss applied to every output. Defaults to ``dict(type='mmkd.WeightedEdgeBCELoss')``.
@@ -43,6 +51,7 @@ class EdgeDetector(BaseModel):
             scaling, pad to a multiple of 32).
         output_weights (Sequence[float], optional): Loss weight of each output. Defaults to None (all 1).
         test_cfg (dict, optional): ``scales`` (Sequence[float]) for multi-scale testing. Defaults to None (1.0).
+        deploy (bool): Switch to deploy mode at the first inference call in eval mode. Defaults to False.
         init_cfg (dict | list[dict], optional): mmengine init config. Defaults to None.
     """
 
@@ -55,6 +64,7 @@ class EdgeDetector(BaseModel):
                  data_preprocessor: Optional[Dict] = None,
                  output_weights: Optional[Sequence[float]] = None,
                  test_cfg: Optional[Dict] = None,
+                 deploy: bool = False,
                  init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
         if data_preprocessor is None:
             data_preprocessor = copy.deepcopy(EDGE_DATA_PREPROCESSOR)
@@ -75,6 +85,41 @@ class EdgeDetector(BaseModel):
         if not scales or any(s <= 0 for s in scales):
             raise ValueError(f'EdgeDetector: test_cfg.scales must be positive numbers, got {scales!r}')
         self.scales = tuple(float(s) for s in scales)
+        self.deploy = bool(deploy)
+        self.deployed = False
+
+    def switch_to_deploy(self) -> 'EdgeDetector':
+        """Re-order (network's ``switch_to_deploy``), fold BN, ``channels_last``, eval; irreversible. Returns self."""
+        if self.deployed:
+            return self
+        from mmkd.deploy.deploy_mode import fold_bn_channels_last  # lazy: mmkd.deploy imports the models
+        self.eval()
+        if hasattr(self.network, 'switch_to_deploy'):
+            self.network.switch_to_deploy()
+        fold_bn_channels_last(self.network)
+        self.deploy = self.deployed = True
+        return self
+
+    def _maybe_deploy(self) -> None:
+        if self.deploy and not self.deployed and not self.training:
+            self.switch_to_deploy()
+
+    def run_network(self, inputs: Tensor) -> List[Tensor]:
+        """The network's logit maps; in deploy mode with ``channels_last`` inputs under ``inference_mode``."""
+        self._maybe_deploy()
+        if not self.deployed:
+            return self.network(inputs)
+        with torch.inference_mode():
+            return self.network(inputs.contiguous(memory_format=torch.channels_last))
+
+    def valid_pixel_mask(self, target: Tensor) -> Tensor:
+        """Pixels of the image, not of the padding: ``target != ignore_index`` (255), [N, 1, H, W] bool.
+
+        Computed in 'loss' mode, so an mmrazor ``MethodOutputs`` recorder on
+        ``mmkd.models.edge.edge_detector.EdgeDetector.valid_pixel_mask`` hands the mask to a distillation loss
+        (:class:`EdgeKDLoss`'s ``valid_mask``) without any state shared between losses.
+        """
+        return target != float(getattr(self.loss_edge, 'ignore_index', 255))
 
     @property
     def num_outputs(self) -> int:
@@ -101,14 +146,18 @@ class EdgeDetector(BaseModel):
         if mode == 'predict':
             return self.predict(inputs, data_samples)
         if mode == 'tensor':
-            return self.network(inputs)
+            return self.run_network(inputs)
         raise ValueError(f'EdgeDetector: invalid mode {mode!r}; use "loss", "predict" or "tensor"')
 
     def loss(self, inputs: Tensor, data_samples: list) -> Dict[str, Tensor]:
         """Per-output losses against ``gt_edge_map`` [N, 1, H, W]."""
+        if self.deployed:
+            raise RuntimeError('EdgeDetector: deploy mode (BN folded, re-ordered layers) is inference only; build '
+                               'the model again without deploy=True to train it')
         if not data_samples or any('gt_edge_map' not in s for s in data_samples):
             raise ValueError('EdgeDetector.loss needs data samples with gt_edge_map (use PackEdgeInputs)')
         target = torch.stack([s.gt_edge_map.data for s in data_samples]).to(inputs.device, torch.float32)
+        self.valid_pixel_mask(target)  # for a recorder (see valid_pixel_mask); the loss masks by itself
         outputs = self.network(inputs)
         if target.shape[-2:] != outputs[-1].shape[-2:]:
             raise ValueError(f'EdgeDetector: gt_edge_map {tuple(target.shape[-2:])} and network output '
@@ -123,7 +172,7 @@ class EdgeDetector(BaseModel):
         for scale in self.scales:
             scaled = inputs if scale == 1.0 else F.interpolate(
                 inputs, scale_factor=scale, mode='bilinear', align_corners=False)
-            final = self.network(scaled)[-1]
+            final = self.run_network(scaled)[-1]
             if final.shape[-2:] != size:
                 final = F.interpolate(final, size=size, mode='bilinear', align_corners=False)
             probs.append(torch.sigmoid(final))

@@ -2,6 +2,7 @@
 """RCF: richer convolutional features for edge detection, on the shared VGG16 trunk."""
 from typing import List, Optional, Union
 
+import torch
 import torch.nn as nn
 from mmengine.model import BaseModule
 from torch import Tensor
@@ -37,6 +38,12 @@ class RCF(BaseModule):
     weights 0.2 each (1 / number of sides) with bias 0; the trunk keeps PyTorch's default init unless ``init_cfg``
     (or ``backbone.init_cfg``) loads weights. A channel-pruned trunk works unchanged: the side convs take their input
     widths from the trunk's ``conv_channels`` (per conv) when it has them.
+
+    **Deploy mode** (:meth:`switch_to_deploy`, irreversible, inference only): the 21-channel convs and the score conv
+    of a stage are all linear, so :math:`v_k^\top \sum_j (W_{k,j} f_{k,j} + b_{k,j}) + c_k = \sum_j (v_k^\top W_{k,j})
+    f_{k,j} + (v_k^\top \sum_j b_{k,j} + c_k)`: one 1-channel 1×1 conv per trunk conv (``deploy_side``), composed in
+    float64. The 21-channel maps (at full resolution for stage 1) are never formed; outputs are unchanged up to
+    float rounding.
 
     Args:
         backbone (dict): Config of the VGG16 trunk returning, per stage, the list of conv outputs.
@@ -76,6 +83,28 @@ class RCF(BaseModule):
             nn.init.zeros_(conv.bias)
         nn.init.constant_(self.fuse.weight, 1.0 / len(conv_channels))
         nn.init.zeros_(self.fuse.bias)
+        self.deploy = False
+        self.deploy_side: Optional[nn.ModuleList] = None
+
+    @torch.no_grad()
+    def switch_to_deploy(self) -> None:
+        """Compose each stage's 21-channel side convs with its score conv (see the class docstring); irreversible."""
+        if self.deploy:
+            return
+        stages = nn.ModuleList()
+        for convs, score in zip(self.conv_down, self.score):
+            v = score.weight.double().flatten(1)  # [1, side_channels]
+            composed = nn.ModuleList()
+            for j, conv in enumerate(convs):
+                new = nn.Conv2d(conv.in_channels, 1, kernel_size=1, bias=(j == 0)).to(conv.weight)
+                new.weight.copy_((v @ conv.weight.double().flatten(1)).view_as(new.weight))
+                if j == 0:  # one bias per stage: v^T sum_j b_j + c
+                    bias = v @ torch.stack([c.bias.double() for c in convs]).sum(0) + score.bias.double()
+                    new.bias.copy_(bias.view_as(new.bias))
+                composed.append(new)
+            stages.append(composed)
+        self.deploy_side = stages
+        self.deploy = True
 
     @property
     def num_outputs(self) -> int:
@@ -95,10 +124,14 @@ class RCF(BaseModule):
             raise ValueError(f'RCF expects images [N, C, H, W], got shape {tuple(inputs.shape)}')
         size = inputs.shape[-2:]
         stages = self.backbone(inputs)
-        side_logits = [
-            score(sum(conv(feature) for conv, feature in zip(convs, stage)))
-            for convs, score, stage in zip(self.conv_down, self.score, stages)
-        ]
+        if self.deploy:
+            side_logits = [sum(conv(feature) for conv, feature in zip(convs, stage))
+                           for convs, stage in zip(self.deploy_side, stages)]
+        else:
+            side_logits = [
+                score(sum(conv(feature) for conv, feature in zip(convs, stage)))
+                for convs, score, stage in zip(self.conv_down, self.score, stages)
+            ]
         return fuse_side_outputs(side_logits, size, self.fuse, self.align_corners)
 
 

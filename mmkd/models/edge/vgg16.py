@@ -24,7 +24,11 @@ class EdgeVGG16(BaseModule):
       so stage 5 stays at 1/8 of the input with a receptive field that still grows.
 
     The convs are plain ``nn.Conv2d`` attributes ``conv1_1`` … ``conv5_3`` so that state-dict keys read
-    ``conv1_1.weight`` etc. (weights converted from other frameworks map one-to-one).
+    ``conv1_1.weight`` etc. (weights converted from other frameworks map one-to-one). Each conv has its own
+    (parameter-free, **not** in-place) ReLU ``relu1_1`` … ``relu5_3``: a forward hook or an mmrazor ``ModuleOutputs``
+    recorder on ``conv5_3`` sees the conv's output before the ReLU, one on ``relu5_3`` the output after it. (With one
+    shared in-place ReLU, a recorder on ``conv5_3`` silently read the post-ReLU values, and a recorder on the shared
+    ReLU fired 13 times.) The recorded point of knowledge adaptation is ``relu5_3``.
 
     Args:
         pool4_stride (int): Stride of pool4: 2 for HED, 1 for RCF. Defaults to 2.
@@ -77,6 +81,7 @@ class EdgeVGG16(BaseModule):
                 name = f'conv{stage}_{i}'
                 width = next(widths)
                 self.add_module(name, nn.Conv2d(width_in, width, 3, padding=dilation, dilation=dilation))
+                self.add_module(f'relu{stage}_{i}', nn.ReLU(inplace=False))
                 names.append(name)
                 stage_widths.append(width)
                 width_in = width
@@ -89,7 +94,6 @@ class EdgeVGG16(BaseModule):
         # With stride 1 a 2×2 window shrinks each side by one pixel unless padded; RCF's port accepts that
         # (the later bilinear upsampling + crop absorbs it).
         self.pool4 = nn.MaxPool2d(pool4_kernel, stride=pool4_stride, ceil_mode=pool_ceil_mode)
-        self.relu = nn.ReLU(inplace=True)
 
     @property
     def stage_strides(self) -> Sequence[int]:
@@ -114,7 +118,7 @@ class EdgeVGG16(BaseModule):
         for names, pool in zip(self.stage_conv_names, pools):
             outputs = []
             for name in names:
-                x = self.relu(getattr(self, name)(x))
+                x = getattr(self, 'relu' + name[len('conv'):])(getattr(self, name)(x))
                 outputs.append(x)
             stages.append(outputs)
             if pool is not None:

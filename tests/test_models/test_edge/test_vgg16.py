@@ -56,3 +56,19 @@ def test_bad_arguments(key, value):
 def test_bad_input_dims():
     with pytest.raises(ValueError, match=r'\[N, C, H, W\]'):
         EdgeVGG16()(torch.rand(3, 8, 8))
+
+
+def test_relu_points_are_explicit_modules():
+    """Each conv has its own non-in-place ReLU: a forward hook on conv5_3 sees the pre-ReLU output (with
+    negatives), one on relu5_3 the post-ReLU output knowledge adaptation records; the stage output is the latter."""
+    torch.manual_seed(0)
+    trunk = EdgeVGG16(pool4_stride=1, conv5_dilation=2, pool_ceil_mode=True).eval()
+    seen = {}
+    for name in ('conv5_3', 'relu5_3'):
+        getattr(trunk, name).register_forward_hook(lambda m, a, out, name=name: seen.setdefault(name, out))
+    with torch.no_grad():
+        stages = trunk(torch.randn(1, 3, 24, 24) * 50)
+    assert seen['conv5_3'].min() < 0 <= seen['relu5_3'].min()
+    assert torch.equal(seen['relu5_3'], torch.relu(seen['conv5_3']))
+    assert seen['relu5_3'] is stages[4][-1]
+    assert not any(m.inplace for m in trunk.modules() if isinstance(m, torch.nn.ReLU))
