@@ -29,9 +29,36 @@ Each fix says what it works around, why, and when it can go. All are covered by 
    ``cfg_path``) only for the packages listed in ``mmengine.config.utils.MODULE2PACKAGE``, and has no API to add one.
    mmkd adds itself to that table so that configs can compose ``mmkd::`` bases and mmrazor can build mmkd's model
    configs. Can go when mmengine offers a registration API for config packages.
+
+4. **The scope of what a config inherits through ``mmkd::``.**
+   mmengine gives every dict with a ``type`` that a ``pkg::`` base defines ``_scope_=pkg``, assuming one package, one
+   scope. mmkd's configs are compositions of mmseg, mmdet and mmrazor pieces (``SegVisualizationHook``,
+   ``CityscapesDataset``, ``RetinaNet``) and say their scope themselves (``default_scope``, ``_scope_``,
+   ``mmkd.`` prefixes); with ``_scope_='mmkd'`` those types are looked up in mmkd's registries and fail
+   (``SegVisualizationHook is not in the mmkd::hook registry``). An ``mmkd::`` base therefore gets the scope it was
+   written for: its own ``default_scope`` (``mmseg`` for the segmentation and edge configs, ``mmdet`` for the
+   detection ones), or none when it has no ``default_scope`` (then the inheriting config's scope applies, as for a
+   local base). Making mmkd's registries children of mmseg's would not do: the detection configs need mmdet's, and a
+   registry has one parent. Can go with fix 3.
+
+5. **Checkpoint mismatches reach the log file.**
+   ``mmengine.runner.checkpoint.load_state_dict`` reports missing / unexpected / mis-shaped keys with
+   ``print_log(logger=None)``, i.e. a plain ``print`` that never reaches the work-dir log, whenever its caller passes
+   no logger (``Runner.load_checkpoint`` for ``load_from``, mmrazor's teacher loading). mmkd makes ``None`` mean
+   mmengine's current logger, so the WARNING lands in the log. Can go when mmengine logs it itself.
+
+6. **Data pipeline errors name the sample's files.**
+   A transform that fails (a corrupt PNG: ``UnidentifiedImageError: cannot identify image file <_io.BytesIO ...>``)
+   says nothing about which file. mmengine's dataset ``Compose`` is wrapped so that any exception leaving a pipeline
+   gets a note (PEP 678, printed with the traceback, also across DataLoader workers) naming the transform and the
+   sample's ``img_path`` / ``seg_map_path`` / ``ann_path``; its type and message are unchanged. Can go when
+   mmengine/mmcv name the file themselves.
 """
+import functools
+import os.path as osp
 import sys
 import types
+from typing import Optional, Tuple
 
 MMRAZOR_BACKEND_CONFIG = 'mmrazor.structures.quantization.backend_config'
 
@@ -69,6 +96,95 @@ def register_mmkd_config_package() -> None:
     MODULE2PACKAGE.setdefault('mmkd', 'mmkd')
 
 
+def mmkd_base_scope(cfg_path: str) -> Optional[str]:
+    """The scope of the dicts a config inherits from the ``mmkd::`` base ``cfg_path``: its ``default_scope``.
+
+    Args:
+        cfg_path (str): the resolved file of the base.
+
+    Returns:
+        str | None: the base's ``default_scope``, None when it sets none.
+    """
+    return _default_scope_cached(osp.abspath(cfg_path), osp.getmtime(cfg_path))
+
+
+@functools.lru_cache(maxsize=256)
+def _default_scope_cached(cfg_path: str, mtime: float) -> Optional[str]:
+    from mmengine.config import Config
+    return Config.fromfile(cfg_path).get('default_scope', None)
+
+
+def install_mmkd_base_scope() -> None:
+    """Fix 4: ``mmkd::`` bases are built in their own ``default_scope`` instead of a blanket ``mmkd``."""
+    from mmengine.config import Config
+    original = Config._get_cfg_path
+    if getattr(original, '_mmkd_base_scope', False):
+        return
+
+    def get_cfg_path(cfg_path: str, filename: str) -> Tuple[str, Optional[str]]:
+        path, scope = original(cfg_path, filename)
+        if scope == 'mmkd':
+            scope = mmkd_base_scope(path)
+        return path, scope
+
+    get_cfg_path._mmkd_base_scope = True  # type: ignore[attr-defined]
+    get_cfg_path.__doc__ = original.__doc__
+    Config._get_cfg_path = staticmethod(get_cfg_path)
+
+
+def install_logged_load_state_dict() -> None:
+    """Fix 5: ``load_state_dict(..., logger=None)`` logs through mmengine's current logger."""
+    import mmengine.runner.checkpoint as mmengine_checkpoint
+    original = mmengine_checkpoint.load_state_dict
+    if getattr(original, '_mmkd_logged', False):
+        return
+
+    @functools.wraps(original)
+    def load_state_dict(module, state_dict, strict=False, logger=None):
+        return original(module, state_dict, strict=strict, logger='current' if logger is None else logger)
+
+    load_state_dict._mmkd_logged = True  # type: ignore[attr-defined]
+    mmengine_checkpoint.load_state_dict = load_state_dict
+
+
+#: result keys that name a sample's files, in the order a note lists them
+SAMPLE_FILE_KEYS = ('img_path', 'seg_map_path', 'ann_path', 'edge_map_path', 'img_id')
+
+
+def sample_files(results) -> str:
+    """'img_path=...; seg_map_path=...' of a pipeline's input dict (what a failing transform was reading)."""
+    if not isinstance(results, dict):
+        return ''
+    return '; '.join(f'{key}={results[key]!r}' for key in SAMPLE_FILE_KEYS if results.get(key) is not None)
+
+
+def install_pipeline_file_notes() -> None:
+    """Fix 6: exceptions leaving a dataset pipeline carry a note naming the transform and the sample's files."""
+    from mmengine.dataset import base_dataset
+    compose = base_dataset.Compose
+    if getattr(compose.__call__, '_mmkd_notes', False):
+        return
+
+    def __call__(self, data):
+        files = sample_files(data)  # before the transforms change the dict
+        current = None
+        try:
+            for current in self.transforms:
+                data = current(data)
+                if data is None:
+                    return None
+            return data
+        except Exception as error:
+            if files and not getattr(error, '_mmkd_noted', False):
+                error.add_note(f'mmkd: raised by {type(current).__name__} of the data pipeline on {files}')
+                error._mmkd_noted = True
+            raise
+
+    __call__._mmkd_notes = True  # type: ignore[attr-defined]
+    __call__.__doc__ = compose.__call__.__doc__
+    compose.__call__ = __call__
+
+
 def apply_compat() -> None:
     """Apply every fix once (idempotent)."""
     global _applied
@@ -77,4 +193,7 @@ def apply_compat() -> None:
     install_mmrazor_quantization_stub()
     install_safe_checkpoint_loaders()
     register_mmkd_config_package()
+    install_mmkd_base_scope()
+    install_logged_load_state_dict()
+    install_pipeline_file_notes()
     _applied = True

@@ -160,3 +160,133 @@ def test_unknown_model_reference_names_its_place_and_the_known_ones():
     with pytest.raises(KeyError, match=r"connectors\.proj_S\.in_channels = '@student\.feat_width'.*"
                                        r"@student\.feat_channels"):
         build(cfg)
+
+
+# --- teacher checkpoints that do not fit (issue: a random teacher trained to the end without a word) ---------------
+
+def _log_text(tmp_path, name):
+    """Attach a file handler to mmengine's current logger; returns a function reading what it wrote."""
+    import logging
+
+    from mmengine.logging import MMLogger
+    logger = MMLogger.get_current_instance()
+    handler = logging.FileHandler(tmp_path / f'{name}.log')
+    handler.setLevel(logging.INFO)
+    logger.addHandler(handler)
+    previous = logger.level
+    logger.setLevel(logging.INFO)
+
+    def read():
+        handler.flush()
+        logger.removeHandler(handler)
+        logger.setLevel(previous)
+        return (tmp_path / f'{name}.log').read_text()
+    return read
+
+
+def test_unrelated_teacher_checkpoint_is_a_build_error(tmp_path):
+    ckpt = tmp_path / 'unrelated.pth'
+    torch.save({'state_dict': {'fc.weight': torch.zeros(3, 3)}}, ckpt)
+    teacher_entries = sum(1 for k in build(segmentor_cfg(16)).state_dict() if 'num_batches_tracked' not in k)
+    with pytest.raises(ValueError, match='unrelated.pth') as error:
+        build(distill_cfg(teacher_ckpt=str(ckpt)))
+    message = str(error.value)
+    assert f'{teacher_entries} of {teacher_entries} parameters/buffers missing' in message
+    assert 'backbone.stem.0.weight' in message  # a few names
+
+
+def test_teacher_checkpoint_of_another_width_is_a_build_error(tmp_path):
+    ckpt = tmp_path / 'width8.pth'
+    torch.save({'state_dict': build(segmentor_cfg(8)).state_dict()}, ckpt)  # the teacher is width 16
+    with pytest.raises(ValueError, match=r'with another shape \(e\.g\. backbone\.stem\.0\.weight: checkpoint '
+                                         r'\[4, 3, 3, 3\] vs model \[8, 3, 3, 3\]'):
+        build(distill_cfg(teacher_ckpt=str(ckpt)))
+
+
+def test_distillation_checkpoint_prefix_is_stripped_with_an_info_line(tmp_path):
+    teacher = build(segmentor_cfg(16))
+    distilled = build(distill_cfg())
+    state = {f'teacher.{k}': v for k, v in teacher.state_dict().items()}
+    state.update({f'architecture.{k}': v for k, v in distilled.student.state_dict().items()})
+    ckpt = tmp_path / 'distill_iter_2.pth'
+    torch.save({'state_dict': state}, ckpt)
+    read_log = _log_text(tmp_path, 'prefix')
+    model = build(distill_cfg(teacher_ckpt=str(ckpt)))
+    log = read_log()
+    assert "is a distillation checkpoint: loading its 'teacher.' weights" in log
+    for key, value in teacher.state_dict().items():
+        assert torch.equal(model.teacher.state_dict()[key], value), key
+
+
+def test_a_few_missing_teacher_entries_below_the_tolerance_load_with_a_warning(tmp_path):
+    teacher = build(segmentor_cfg(16))
+    state = teacher.state_dict()
+    state.pop('decode_head.conv_seg.bias')
+    ckpt = tmp_path / 'almost.pth'
+    torch.save({'state_dict': state}, ckpt)
+    read_log = _log_text(tmp_path, 'almost')
+    model = build(distill_cfg(teacher_ckpt=str(ckpt)))
+    log = read_log()
+    assert 'loaded into the teacher with differences: 1 of' in log and 'decode_head.conv_seg.bias' in log
+    assert torch.equal(model.teacher.backbone.stem[0].weight, teacher.backbone.stem[0].weight)
+    with pytest.raises(ValueError, match='above the tolerance of 0.0%'):
+        build(dict(distill_cfg(teacher_ckpt=str(ckpt)), teacher_ckpt_tolerance=0.0))
+
+
+def test_student_load_mismatch_is_a_warning_in_the_log(tmp_path):
+    from mmengine.runner.checkpoint import load_checkpoint
+    student = build(segmentor_cfg(8))
+    ckpt = tmp_path / 'other.pth'
+    torch.save({'state_dict': build(segmentor_cfg(16)).state_dict()}, ckpt)
+    read_log = _log_text(tmp_path, 'student')
+    load_checkpoint(student, str(ckpt), strict=False)  # what load_from and init_cfg=Pretrained call
+    log = read_log()
+    assert 'do not match exactly' in log and 'size mismatch for backbone.stem.0.weight' in log
+
+
+# --- a top-level data_preprocessor passed in by the Runner ---------------------------------------------------------
+
+def test_different_injected_data_preprocessor_is_a_build_error():
+    from mmengine.config import Config
+    # mmseg's Cityscapes 512x1024 base, as a distillation config inheriting it would carry at the top level
+    mmseg_cfg = Config.fromstring("_base_ = ['mmseg::_base_/models/pspnet_r50-d8.py']", '.py')
+    injected = dict(mmseg_cfg.data_preprocessor, size=(512, 1024))
+    with pytest.raises(ValueError, match=r'size: \(512, 1024\) vs \(32, 64\)'):
+        build(dict(distill_cfg(), data_preprocessor=injected))
+    # the same as the student's: accepted, and the student's is used
+    model = build(dict(distill_cfg(), data_preprocessor=segmentor_cfg(8)['data_preprocessor']))
+    assert model.data_preprocessor is model.student.data_preprocessor
+    assert tuple(model.data_preprocessor.size) == (32, 64)
+
+
+def test_runner_injection_of_an_mmseg_base_preprocessor_is_caught(tmp_path):
+    """The whole path: a config inheriting an mmseg base with `data_preprocessor` (size 512x1024), built by the
+    Runner (which injects it into the model config)."""
+    from mmengine.runner import Runner
+    cfg = Config(dict(
+        model=distill_cfg(), work_dir=str(tmp_path), default_scope='mmseg',
+        data_preprocessor=dict(Config.fromstring("_base_ = ['mmseg::_base_/models/pspnet_r50-d8.py']", '.py').data_preprocessor,
+                               size=(512, 1024))))
+    with pytest.raises(ValueError, match='top-level `data_preprocessor`'):
+        Runner.from_cfg(cfg)
+
+
+# --- plain config files as cfg_path ---------------------------------------------------------------------------------
+
+def test_plain_config_files_as_cfg_path(tmp_path):
+    from mmkd.engine.runner_setup import load_run_config
+    for name, width in (('student.py', 8), ('teacher.py', 16)):
+        model = segmentor_cfg(width)
+        (tmp_path / name).write_text(f"_base_ = ['{MODEL_BASE}']\nmodel = {model!r}\n")
+    cfg = distill_cfg()
+    cfg['architecture'] = dict(cfg_path='student.py', pretrained=False)
+    cfg['teacher'] = dict(cfg_path='teacher.py', pretrained=False)
+    config = tmp_path / 'distill.py'
+    config.write_text(f'model = {cfg!r}\n')
+    run_cfg = load_run_config(str(config), work_dir=str(tmp_path / 'work'))  # relative to the config, not the cwd
+    assert run_cfg.model.architecture.cfg_path == str(tmp_path / 'student.py')
+    model = build(run_cfg.model)
+    assert model.student.backbone.base_channels == 8 and model.teacher.backbone.base_channels == 16
+    missing = dict(cfg, architecture=dict(cfg_path=str(tmp_path / 'nope.py')))
+    with pytest.raises(FileNotFoundError, match=r'model\.architecture\.cfg_path=.*nope\.py'):
+        build(missing)
