@@ -11,6 +11,13 @@ synthetic-COCO batches), interleaving the step functions so that load drift hits
     overhead (its backward runs through the student's head and FPN with the task loss's).
 
     python benchmarks/det_kd.py [--families retinanet fcos atss gfl] [--steps 8] [--size 192] [--batch 2]
+
+``--loss-scale`` measures instead the size of each loss in one real distillation iteration (the row config, R50
+teacher -> R18 student, random initialisation; the teacher first trained alone for ``--teacher-iters`` iterations
+on the synthetic images, so that its scores move away from the prior as a trained teacher's do): the student's task
+losses, RM and PFI, PFI's logged factors, and PFI again with the factors' former 'mean' reductions:
+
+    python benchmarks/det_kd.py --loss-scale --families gfl --teacher-iters 150 --size 128
 """
 import argparse
 import copy
@@ -43,6 +50,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--size', type=int, default=192, help='images are resized to fit a size x size square')
     parser.add_argument('--batch', type=int, default=2)
     parser.add_argument('--threads', type=int, default=None, help='torch threads (default: torch decides)')
+    parser.add_argument('--loss-scale', action='store_true', help='report loss sizes instead of step times')
+    parser.add_argument('--teacher-iters', type=int, default=150,
+                        help='--loss-scale: iterations the teacher trains alone first (0: untrained teacher)')
     return parser.parse_args()
 
 
@@ -137,6 +147,41 @@ def benchmark_family(family: str, data: List[dict], steps: int) -> dict:
                 losses=100 * statistics.median(times['losses']) / step)
 
 
+def loss_scale(family: str, data: List[dict], teacher_iters: int) -> None:
+    """Print every loss of one distillation iteration of the family's RM + PFI row (see the module docstring)."""
+    cfg = row_model_cfg(family)
+    init_default_scope('mmdet')
+    algorithm = MODELS.build(cfg.model)
+    algorithm.init_weights()
+    prepared = [algorithm.data_preprocessor(copy.deepcopy(batch), True) for batch in data]
+    if teacher_iters:
+        teacher = copy.deepcopy(algorithm.teacher).requires_grad_(True).train()
+        optim = torch.optim.SGD(teacher.parameters(), lr=0.01, momentum=0.9, weight_decay=1e-4)
+        for it in range(teacher_iters):
+            batch = prepared[it % len(prepared)]
+            loss, logs = teacher.parse_losses(teacher.loss(batch['inputs'], batch['data_samples']))
+            optim.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(teacher.parameters(), 35)
+            optim.step()
+            if it % 25 == 0 or it == teacher_iters - 1:
+                print(f'teacher iteration {it}: loss {loss.item():.4f}', flush=True)
+        algorithm.teacher.load_state_dict(teacher.state_dict())
+    algorithm.train()
+    batch = prepared[0]
+    _, logs = algorithm.parse_losses(algorithm.loss(batch['inputs'], batch['data_samples']))
+    pfi = algorithm.distiller.distill_losses['loss_pfi']
+    pfi.pred_reduction = pfi.feat_reduction = 'mean'
+    with torch.no_grad():
+        _, mean_logs = algorithm.parse_losses(algorithm.loss(batch['inputs'], batch['data_samples']))
+    table = PrettyTable(['entry', 'value'])
+    for key, value in logs.items():
+        table.add_row([key, f'{value:.4g}'])
+    table.add_row(["distill.loss_pfi with pred/feat_reduction='mean' (former)", f"{mean_logs['distill.loss_pfi']:.4g}"])
+    print(f'{family}: one RM + PFI iteration, teacher trained alone for {teacher_iters} iterations first')
+    print(table, flush=True)
+
+
 def main() -> None:
     args = parse_args()
     torch.manual_seed(0)
@@ -147,6 +192,10 @@ def main() -> None:
         root = osp.join(tmp, 'coco')
         generate_synthetic_coco(root, num_train=2 * args.batch + 1, num_val=1, seed=0)
         data = batches(root, args.size, args.batch, count=2)
+        if args.loss_scale:
+            for family in args.families:
+                loss_scale(family, data, args.teacher_iters)
+            return
         table = PrettyTable(['detector', 'baseline step (s)', 'RM+PFI step (s)', 'RM+PFI / baseline: median [IQR]',
                              'read recorded positives (% of step)', 'fresh assignment (% of step)',
                              'RM+PFI loss forward (% of step)'])

@@ -1,3 +1,3 @@
-# Seed 004 Table 1: PFI.
+# RM + PFI (AAAI 2022) Table 1: PFI.
 _base_ = ['../_base_/distill/det/pairs/gfl-r50_gfl-r18_8xb2-1x_coco.py']
 model = dict(distiller=dict(distill_losses=dict(loss_pfi=_base_.loss_pfi)))

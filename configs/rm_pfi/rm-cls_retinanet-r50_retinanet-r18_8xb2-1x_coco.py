@@ -1,3 +1,3 @@
-# Seed 004 Table 4: cls rank only.
+# RM + PFI (AAAI 2022) Table 4: cls rank only.
 _base_ = ['../_base_/distill/det/pairs/retinanet-r50_retinanet-r18_8xb2-1x_coco.py']
 model = dict(distiller=dict(distill_losses=dict(loss_rm=_base_.loss_rm_cls)))

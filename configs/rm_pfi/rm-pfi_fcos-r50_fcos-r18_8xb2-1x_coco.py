@@ -1,3 +1,3 @@
-# Seed 004 Table 1: RM + PFI.
+# RM + PFI (AAAI 2022) Table 1: RM + PFI.
 _base_ = ['../_base_/distill/det/pairs/fcos-r50_fcos-r18_8xb2-1x_coco.py']
 model = dict(distiller=dict(distill_losses=dict(loss_rm=_base_.loss_rm, loss_pfi=_base_.loss_pfi)))

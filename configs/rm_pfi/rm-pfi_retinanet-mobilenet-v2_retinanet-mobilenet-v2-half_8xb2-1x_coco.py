@@ -1,3 +1,3 @@
-# Seed 004 Table 3: RM + PFI.
+# RM + PFI (AAAI 2022) Table 3: RM + PFI.
 _base_ = ['../_base_/distill/det/pairs/retinanet-mobilenet-v2_retinanet-mobilenet-v2-half_8xb2-1x_coco.py']
 model = dict(distiller=dict(distill_losses=dict(loss_rm=_base_.loss_rm, loss_pfi=_base_.loss_pfi)))

@@ -1,3 +1,3 @@
-# Seed 004 Table 3: RM.
+# RM + PFI (AAAI 2022) Table 3: RM.
 _base_ = ['../_base_/distill/det/pairs/retinanet-r101_retinanet-r50_8xb2-1x_coco.py']
 model = dict(distiller=dict(distill_losses=dict(loss_rm=_base_.loss_rm)))

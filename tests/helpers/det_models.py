@@ -17,7 +17,7 @@ DETECTOR_DIR = 'configs/rm_pfi/detectors'
 #: family -> (student config, teacher config) under configs/rm_pfi/detectors
 PAIRS = {
     'retinanet': ('retinanet_r18_fpn_8xb2-1x_coco.py', 'retinanet_r50_fpn_8xb2-1x_coco.py'),
-    'fcos': ('fcos_r18_fpn_gn-head_8xb2-1x_coco.py', 'fcos_r50_fpn_gn-head_8xb2-1x_coco.py'),
+    'fcos': ('fcos_r18_fpn_gn-head_8xb2-1x_coco.py', 'fcos_r50-caffe_fpn_gn-head_8xb2-1x_coco.py'),
     'atss': ('atss_r18_fpn_8xb2-1x_coco.py', 'atss_r50_fpn_8xb2-1x_coco.py'),
     'gfl': ('gfl_r18_fpn_8xb2-1x_coco.py', 'gfl_r50_fpn_8xb2-1x_coco.py'),
 }

@@ -69,12 +69,16 @@ class DenseDetectorDistill(CheckedSingleTeacherDistill):
         if not isinstance(self.distiller, DenseDetectionDistiller):
             raise TypeError(f'DenseDetectorDistill needs distiller=dict(type=\'mmkd.DenseDetectionDistiller\', ...), '
                             f'got {type(self.distiller).__name__}.')
-        student_norm = image_normalisation(self.data_preprocessor)
-        teacher_norm = image_normalisation(getattr(self.teacher, 'data_preprocessor', None))
-        same = all(torch.equal(a, b) for a, b in zip(student_norm[:2], teacher_norm[:2])) and \
-            student_norm[2:] == teacher_norm[2:]
-        # the affine map student input -> teacher input (None: identical normalisation, the teacher reads the batch)
-        self._teacher_renorm = None if same else dict(student=student_norm, teacher=teacher_norm)
+        self._teacher_renorm: Optional[dict] = None  # found on the first step (buffers may be on 'meta' at build)
+
+    def _renormalisation(self) -> dict:
+        """Both preprocessors' normalisations, and whether the teacher's differs (computed once)."""
+        if self._teacher_renorm is None:
+            student = image_normalisation(self.data_preprocessor)
+            teacher = image_normalisation(getattr(self.teacher, 'data_preprocessor', None))
+            same = all(torch.equal(a, b) for a, b in zip(student[:2], teacher[:2])) and student[2:] == teacher[2:]
+            self._teacher_renorm = dict(same=same, student=student, teacher=teacher)
+        return self._teacher_renorm
 
     def teacher_inputs(self, batch_inputs: Tensor, batch_img_metas: List[dict]) -> Tensor:
         """The batch in the teacher's normalisation (see the class docstring); the batch itself when both are equal.
@@ -86,10 +90,10 @@ class DenseDetectorDistill(CheckedSingleTeacherDistill):
         Returns:
             Tensor: [N, 3, H, W].
         """
-        if self._teacher_renorm is None:
+        renorm = self._renormalisation()
+        if renorm['same']:
             return batch_inputs
-        (mean_s, std_s, flip_s, _), (mean_t, std_t, flip_t, pad_t) = (self._teacher_renorm['student'],
-                                                                       self._teacher_renorm['teacher'])
+        (mean_s, std_s, flip_s, _), (mean_t, std_t, flip_t, pad_t) = renorm['student'], renorm['teacher']
         to = dict(device=batch_inputs.device, dtype=batch_inputs.dtype)
         raw = batch_inputs * std_s.to(**to) + mean_s.to(**to)  # the student's channel order
         if flip_s != flip_t:

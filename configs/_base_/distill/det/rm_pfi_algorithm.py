@@ -1,4 +1,4 @@
-# The detection distillation algorithm every detection pair base shares (seed 004, Li et al., AAAI 2022):
+# The detection distillation algorithm every detection pair base shares (RM + PFI: Li et al., AAAI 2022):
 # mmkd.DenseDetectorDistill runs the frozen teacher's backbone, neck and head under no_grad, the student with its own
 # loss, and mmkd.DenseDetectionDistiller's losses on FPN features, head outputs and the student head's positives.
 # A pair base adds the models and the teacher checkpoint:

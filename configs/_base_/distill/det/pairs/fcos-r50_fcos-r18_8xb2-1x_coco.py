@@ -1,13 +1,13 @@
-# Pair base, seed 004 Tables 1, 2: FCOS-R50 -> FCOS-R18, COCO 1x.
-# Dataset, schedule and optimiser are the student row's; a row adds its losses (see ../rm_pfi_algorithm.py). The
-# teacher checkpoint is not shipped: train the teacher row (configs/rm_pfi/detectors/) or use mmdet's checkpoint of
-# that model, and put it at `teacher_ckpt`.
+# Pair base, RM + PFI (AAAI 2022) Tables 1, 2: fcos-r50-caffe -> fcos-r18.
+# Dataset, schedule and optimiser are the student row's; a row adds its losses (see ../rm_pfi_algorithm.py).
+# Teacher: mmdet's released fcos_r50-caffe_fpn_gn-head_1x_coco, 36.6 AP (= the paper's teacher);
+# mmengine downloads and caches it (weights_only loading).
 _base_ = ['../../../../rm_pfi/detectors/fcos_r18_fpn_gn-head_8xb2-1x_coco.py', '../rm_pfi_algorithm.py']
 custom_imports = dict(imports=['mmkd'], allow_failed_imports=False)
 
-teacher_cfg_path = 'mmkd::rm_pfi/detectors/fcos_r50_fpn_gn-head_8xb2-1x_coco.py'
+teacher_cfg_path = 'mmkd::rm_pfi/detectors/fcos_r50-caffe_fpn_gn-head_8xb2-1x_coco.py'
 student_cfg_path = 'mmkd::rm_pfi/detectors/fcos_r18_fpn_gn-head_8xb2-1x_coco.py'
-teacher_ckpt = 'checkpoints/fcos_r50_fpn_gn-head_8xb2-1x_coco.pth'
+teacher_ckpt = 'https://download.openmmlab.com/mmdetection/v2.0/fcos/fcos_r50_caffe_fpn_gn-head_1x_coco/fcos_r50_caffe_fpn_gn-head_1x_coco-821213aa.pth'
 model = dict(
     _base_.distill_algorithm,
     _delete_=True,

@@ -1,7 +1,7 @@
-# Pair base, seed 004 Table 3: RetinaNet-MobileNetV2 -> RetinaNet-MobileNetV2-half, COCO 1x.
-# Dataset, schedule and optimiser are the student row's; a row adds its losses (see ../rm_pfi_algorithm.py). The
-# teacher checkpoint is not shipped: train the teacher row (configs/rm_pfi/detectors/) or use mmdet's checkpoint of
-# that model, and put it at `teacher_ckpt`.
+# Pair base, RM + PFI (AAAI 2022) Table 3: retinanet-mobilenet-v2 -> retinanet-mobilenet-v2-half.
+# Dataset, schedule and optimiser are the student row's; a row adds its losses (see ../rm_pfi_algorithm.py).
+# Teacher: no released MobileNetV2 RetinaNet: train the teacher row;
+# the path of your trained teacher row (or --cfg-options model.teacher_ckpt=...).
 _base_ = ['../../../../rm_pfi/detectors/retinanet_mobilenet-v2-half_fpn_8xb2-1x_coco.py', '../rm_pfi_algorithm.py']
 custom_imports = dict(imports=['mmkd'], allow_failed_imports=False)
 

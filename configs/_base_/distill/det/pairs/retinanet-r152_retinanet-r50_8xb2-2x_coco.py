@@ -1,7 +1,7 @@
-# Pair base, seed 004 Table 6: RetinaNet-R152 -> RetinaNet-R50, COCO 2x.
-# Dataset, schedule and optimiser are the student row's; a row adds its losses (see ../rm_pfi_algorithm.py). The
-# teacher checkpoint is not shipped: train the teacher row (configs/rm_pfi/detectors/) or use mmdet's checkpoint of
-# that model, and put it at `teacher_ckpt`.
+# Pair base, RM + PFI (AAAI 2022) Table 6: retinanet-r152 -> retinanet-r50.
+# Dataset, schedule and optimiser are the student row's; a row adds its losses (see ../rm_pfi_algorithm.py).
+# Teacher: no released R152 RetinaNet: train the teacher row;
+# the path of your trained teacher row (or --cfg-options model.teacher_ckpt=...).
 _base_ = ['../../../../rm_pfi/detectors/retinanet_r50_fpn_8xb2-2x_coco.py', '../rm_pfi_algorithm.py']
 custom_imports = dict(imports=['mmkd'], allow_failed_imports=False)
 
