@@ -134,11 +134,12 @@ def check_distillation(config: str, cfg: Config, model: torch.nn.Module) -> None
     if 'num_classes' in cfg:
         assert cfg.num_classes == student_classes, config
 
-    # Teacher and student rows share dataset and schedule (the cfg_path suffix after the model name).
-    def suffix(path):
-        return re.sub(r'^.*?_(\d+xb\d+-)', r'\1', osp.basename(path))
+    # Teacher and student rows share the dataset (the name after the schedule, crop dropped); the schedule may differ:
+    # a segmentation teacher is mmseg's released checkpoint of the pair and dataset, whatever the student's schedule.
+    def dataset(path):
+        return re.search(r'_\d+xb\d+-[^_]+_(.+?)(-\d+x\d+)?\.py$', osp.basename(path)).group(1)
 
-    assert suffix(cfg.model.teacher.cfg_path) == suffix(cfg.model.architecture.cfg_path), config
+    assert dataset(cfg.model.teacher.cfg_path) == dataset(cfg.model.architecture.cfg_path), config
     if cfg.model.type == 'mmkd.DenseDetectorDistill':  # detectors: no recorders, losses fed by the distiller
         check_detection_distillation(config, cfg, model)
         return
@@ -185,7 +186,7 @@ def check_distillation(config: str, cfg: Config, model: torch.nn.Module) -> None
         expected = student_classes + (3 if getattr(model, 'condition_on_image', False) else 0)
         assert discriminator.in_channels == expected, f'{config}: discriminator in_channels'
 
-    # Seed 002 Table 1: the student backbone is not initialised from ImageNet weights.
+    # BPKD supplementary Table 1: the student backbone is not initialised from ImageNet weights.
     if 'scratch' in osp.basename(cfg.model.architecture.cfg_path):
         init_cfg = model.student.backbone.init_cfg or []
         init_cfg = init_cfg if isinstance(init_cfg, list) else [init_cfg]
