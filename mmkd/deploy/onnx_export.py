@@ -64,15 +64,25 @@ def unsupported_model_message(model: nn.Module, source: str = 'the model') -> st
             'checkpoint.')
 
 
-def export_wrapper(model: nn.Module, outputs: str = 'final', source: str = 'the model') -> Tuple[nn.Module, str]:
-    """The deploy-form module to trace and its kind (``'edge'`` or ``'segmentor'``); raises for other models."""
+def model_kind(model: nn.Module, source: str = 'the model') -> str:
+    """``'edge'`` (an ``EdgeDetector``) or ``'segmentor'`` (an mmseg ``EncoderDecoder``); raises for other models."""
     from mmseg.models.segmentors import EncoderDecoder
 
     from mmkd.models.edge import EdgeDetector
+    if isinstance(model, EdgeDetector):
+        return 'edge'
+    if isinstance(model, EncoderDecoder):
+        return 'segmentor'
+    raise ONNXExportError(unsupported_model_message(model, source))
+
+
+def export_wrapper(model: nn.Module, outputs: str = 'final', source: str = 'the model') -> Tuple[nn.Module, str]:
+    """The deploy-form module to trace and its kind (``'edge'`` or ``'segmentor'``); raises for other models."""
     from .deploy_mode import fold_bn_channels_last
     if outputs not in ('final', 'all'):
         raise ValueError(f'outputs must be "final" or "all", got {outputs!r}')
-    if isinstance(model, EdgeDetector):
+    kind = model_kind(model, source)
+    if kind == 'edge':
         if model.scales != (1.0, ):
             warnings.warn(f'EdgeDetector test_cfg.scales={model.scales}: the ONNX graph is single-scale; '
                           'tools/test.py --backend onnxruntime averages the scales around it')
@@ -83,12 +93,10 @@ def export_wrapper(model: nn.Module, outputs: str = 'final', source: str = 'the 
         fold_bn_channels_last(network)
         network.to(memory_format=torch.contiguous_format)  # ONNX has one layout; the runtime picks its own
         return EdgeExportWrapper(network, all_outputs=outputs == 'all').eval(), 'edge'
-    if isinstance(model, EncoderDecoder):
-        if outputs != 'final':
-            raise ValueError('segmentors have one output (seg_logits); drop outputs="all"')
-        fold_bn_channels_last(model).to(memory_format=torch.contiguous_format)
-        return SegmentorExportWrapper(model).eval(), 'segmentor'
-    raise ONNXExportError(unsupported_model_message(model, source))
+    if outputs != 'final':
+        raise ValueError('segmentors have one output (seg_logits); drop outputs="all"')
+    fold_bn_channels_last(model).to(memory_format=torch.contiguous_format)
+    return SegmentorExportWrapper(model).eval(), 'segmentor'
 
 
 def output_names(wrapper: nn.Module, kind: str, dummy: Tensor) -> List[str]:
@@ -159,4 +167,4 @@ def export_onnx(model: nn.Module,
 
 
 __all__ = ['DEFAULT_OPSET', 'ONNXExportError', 'EdgeExportWrapper', 'SegmentorExportWrapper', 'export_onnx',
-           'export_wrapper', 'unsupported_model_message']
+           'export_wrapper', 'model_kind', 'unsupported_model_message']

@@ -125,7 +125,7 @@ def test_gradients_reach_only_the_student(config, tiny_bsds, tmp_path):
     for name, connector in model.distiller.connectors.items():
         assert all(p.grad is not None for p in connector.parameters()), f'{config}: connector {name} not trained'
     if 'ka_' in osp.basename(config):
-        # the recorded teacher conv5_3 output is [N, 512, h, w] after the trunk's in-place ReLU
+        # the recorded teacher point is relu5_3: conv5_3's output after its ReLU, [N, 512, h, w]
         teacher_feat = model.distiller.teacher_recorders.get_recorder('encoder_feat').get_record_data()
         student_feat = model.distiller.student_recorders.get_recorder('encoder_feat').get_record_data()
         assert teacher_feat.shape[1] == 512 and teacher_feat.min() >= 0

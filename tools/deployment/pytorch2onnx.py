@@ -58,8 +58,10 @@ def build_model(config: str, checkpoint: str, cfg_options=None):
         cfg.merge_from_dict(cfg_options)
     if 'model' not in cfg:
         raise ValueError(f'{config} has no "model" to export')
+    from mmkd.deploy.onnx_export import model_kind
     with DefaultScope.overwrite_default_scope(cfg.get('default_scope', 'mmseg')):
         model = MODELS.build(cfg.model)
+    model_kind(model, config)  # an unsupported model fails here, before any weights are read
     if checkpoint.lower() == 'none':
         model.init_weights()
     else:
@@ -94,11 +96,11 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     sys.path.insert(0, REPO_ROOT)
     from mmkd.deploy import DEFAULT_OPSET, ONNXExportError, export_onnx
-    from mmkd.deploy.onnx_export import export_wrapper
+    from mmkd.deploy.onnx_export import model_kind
     try:
         model = build_model(args.config, args.checkpoint, args.cfg_options)
         eager = copy.deepcopy(model)
-        kind = export_wrapper(copy.deepcopy(model), args.outputs, args.config)[1]  # raises for unknown models
+        kind = model_kind(model, args.config)
         dynamic = (kind == 'edge') and not args.static
         names = export_onnx(model, args.out, args.shape, dynamic=dynamic, outputs=args.outputs,
                             opset=args.opset or DEFAULT_OPSET, source=args.config)
