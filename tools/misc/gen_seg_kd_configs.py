@@ -546,9 +546,12 @@ def readme_tables(metas: Dict[str, str]) -> Dict[str, str]:
                 role = row.method if row.method in ('teacher', 'student') else METHODS[row.method]['title']
                 pair = PAIRS[line['pair']]
                 dataset = DATASETS[line['dataset']]['title']
-                crop = row.setting.crop if row.setting else line['crop']
-                out.append(f"| [{row.name}]({row.name}.py) | {role} | {pair['teacher']} → {pair['student']} | "
-                           f"{dataset} {crop}, {line['iters'] if row.setting is None else str(row.setting.spec['iters']) + 'k'} | "
+                if row.setting is None:  # a teacher: trained once, by mmseg (or at 512x512 for ISANet Pascal Context)
+                    released = teachers()[(line['pair'], line['dataset'])][1]
+                    where = f"{dataset}, {'mmseg release' if released else 'ours to train, 512x512 80k'}"
+                else:
+                    where = f"{dataset} {row.setting.crop}, {row.setting.spec['iters']}k"
+                out.append(f"| [{row.name}]({row.name}.py) | {role} | {pair['teacher']} → {pair['student']} | {where} | "
                            f"{line['flops_g'] or '—'} | {line['params_m'] or '—'} | {line['miou']} | {line['macc']} | "
                            f"{'—' if ours is None else f'{ours:.2f}'} | {_delta(line['miou'], ours)} |")
             out.append('')
@@ -566,12 +569,27 @@ def readme_tables(metas: Dict[str, str]) -> Dict[str, str]:
                            f"{_delta(line['AP'], ours)} |")
             out.append('')
         if folder in ('seg_baselines', 'cwd', 'bpkd'):
-            out += trimap_table(folder)
+            out += trimap_table(folder, by_name)
+        if folder == 'seg_baselines':
+            out += teacher_table()
         blocks[f'configs/{folder}/README.md'] = '\n'.join(out)
     return blocks
 
 
-def trimap_table(folder: str) -> List[str]:
+def teacher_table() -> List[str]:
+    """The teachers: mmseg's released checkpoint of every pair and dataset (bpkd_teachers.csv)."""
+    out = ['### Teachers (mmseg 1.2.2 releases, matched by the tables\' teacher mIoU)', '',
+           '| teacher row | dataset | tables\' mIoU | mmseg config | mmseg mIoU | weights (`teacher_ckpt`) |',
+           '|---|---|---|---|---|---|']
+    for line in read_csv('bpkd_teachers.csv'):
+        name, url, config = teachers()[(line['pair'], line['dataset'])]
+        weights = f'[{osp.basename(url)}]({url})' if url else f'not released: `checkpoints/{name}.pth` (train the row)'
+        out.append(f"| [{name}]({name}.py) | {DATASETS[line['dataset']]['title']} | {line['table_teacher_miou']} | "
+                   f"{'`' + config + '`' if config else '—'} | {line['mmseg_miou'] or '—'} | {weights} |")
+    return out + ['']
+
+
+def trimap_table(folder: str, by_name: Dict[str, dict]) -> List[str]:
     """BPKD supplementary Table 3 (trimap IoU) for the rows it covers (PSPNet pair, Cityscapes, 80k rows)."""
     s = Setting('BPKD repository README, 80k tables', 'pspnet-r101-d8_pspnet-r18-d8', 'cityscapes')
     names = {'student': s.student, 'cwd': s.row('cwd'), 'bpkd': s.row('bpkd')}
@@ -580,8 +598,12 @@ def trimap_table(folder: str) -> List[str]:
              (folder == 'seg_baselines' or line['method'] == folder)]
     out = ['### BPKD supplementary, Table 3 (class trimap IoU, Cityscapes val)', '',
            'Evaluated by the rows as `trimap/mIoU` (`mmkd.TrimapIoUMetric`, band 3 pixels each side of a GT boundary).',
-           '', '| config | paper trimap mIoU (average) |', '|---|---|']
-    out += [f"| [{names[line['method']]}]({names[line['method']]}.py) | {line['average']} |" for line in lines]
+           '', '| config | paper trimap mIoU (average) | ours trimap mIoU | Δ |', '|---|---|---|---|']
+    for line in lines:
+        name = names[line['method']]
+        ours = _ours(by_name[name], 'trimap mIoU')
+        out.append(f"| [{name}]({name}.py) | {line['average']} | {'—' if ours is None else f'{ours:.2f}'} | "
+                   f"{_delta(line['average'], ours)} |")
     return out + ['']
 
 
