@@ -7,6 +7,11 @@
 ``--eval`` is accepted for mmseg-0.x / mmdet-2.x habits: it replaces ``test_evaluator`` with the matching 1.x/3.x
 evaluator (``mIoU``/``mDice``/``mFscore`` -> mmseg ``IoUMetric``; ``bbox``/``segm``/``proposal`` -> mmdet
 ``CocoMetric``).
+
+A distillation checkpoint holds the teacher's weights too, and testing runs the student alone: ``teacher_ckpt`` is
+neither needed nor loaded. ``--out DIR`` writes each segmentation prediction as a PNG in the format of
+``--out-format`` (Cityscapes label ids by default for Cityscapes, else palette colours; ``trainid`` for the raw class
+indices), see :class:`mmkd.engine.hooks.SegPredictionWriterHook`.
 """
 import argparse
 import os
@@ -14,11 +19,12 @@ import os.path as osp
 from typing import List
 
 from mmengine.config import Config, ConfigDict, DictAction
+from mmengine.logging import print_log
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 import mmkd  # noqa: F401  (compat layer + registries)
-from mmkd.engine.runner_setup import load_run_config, prepare_cpu_distributed
+from mmkd.engine.runner_setup import check_dataset_folders, load_run_config, prepare_cpu_distributed
 
 SEG_METRICS = ('mIoU', 'mDice', 'mFscore')
 DET_METRICS = ('bbox', 'segm', 'proposal')
@@ -29,7 +35,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('config', help='test config file path')
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('--work-dir', help='the dir to save logs and metrics')
-    parser.add_argument('--out', type=str, help='save the (segmentation) predictions as files in this directory')
+    parser.add_argument('--out', type=str, help='save the (segmentation) predictions as PNG files in this directory')
+    parser.add_argument(
+        '--out-format', choices=['auto', 'labelid', 'color', 'trainid'], default='auto',
+        help='PNGs of --out: Cityscapes label ids (auto for Cityscapes), palette colours (auto otherwise) or the raw '
+             'train ids')
     parser.add_argument('--show', action='store_true', help='show prediction results in a window')
     parser.add_argument('--show-dir', help='directory where painted predictions are saved')
     parser.add_argument('--wait-time', type=float, default=2, help='the interval of show (s)')
@@ -90,10 +100,21 @@ def enable_visualization(cfg: Config, args: argparse.Namespace) -> None:
             cfg.visualizer['save_dir'] = args.show_dir
 
 
+def skip_teacher_checkpoint(cfg: Config) -> None:
+    """Testing a distillation model needs no ``teacher_ckpt``: the checkpoint holds the teacher, the student predicts."""
+    model = cfg.get('model')
+    if isinstance(model, dict) and model.get('teacher_ckpt'):
+        print_log(f'Not loading model.teacher_ckpt={model.teacher_ckpt!r}: the tested checkpoint holds the teacher '
+                  f'and predictions come from the student.', logger='current')
+        model.teacher_ckpt = None
+
+
 def main() -> None:
     args = parse_args()
     cfg = load_run_config(args.config, args.launcher, args.cfg_options, args.work_dir)
     cfg.load_from = args.checkpoint
+    skip_teacher_checkpoint(cfg)
+    check_dataset_folders(cfg, ('test_dataloader',))
 
     if args.eval:
         cfg.test_evaluator = evaluator_from_eval_arg(args.eval, cfg)
@@ -106,8 +127,8 @@ def main() -> None:
         cfg.tta_model.module = cfg.model
         cfg.model = cfg.tta_model
     if args.out is not None:
-        cfg.test_evaluator['output_dir'] = args.out
-        cfg.test_evaluator['keep_results'] = True
+        cfg.custom_hooks = list(cfg.get('custom_hooks', None) or []) + [
+            dict(type='mmkd.SegPredictionWriterHook', out_dir=args.out, out_format=args.out_format)]
     if args.deploy or args.backend != 'pytorch':
         from mmkd.deploy import apply_deploy_test_args
         apply_deploy_test_args(cfg, args.deploy, args.backend, args.checkpoint, args.backend_threads)

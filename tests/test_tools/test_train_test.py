@@ -44,15 +44,24 @@ def test_distill_train_and_test(tmp_path, synthetic_city, teacher_ckpt):
     state = safe_torch_load(str(ckpt))['state_dict']
     assert any(k.startswith('architecture.') for k in state) and any(k.startswith('teacher.') for k in state)
 
-    # mmseg-0.x habit (--eval mIoU) and painted predictions (--show-dir)
-    show_dir = tmp_path / 'show'
+    # mmseg-0.x habit (--eval mIoU), painted predictions (--show-dir), label-id PNGs (--out); the teacher's own file
+    # is gone: the distillation checkpoint holds the teacher, testing must not need it
+    show_dir, out_dir = tmp_path / 'show', tmp_path / 'out'
     result = run_tool([sys.executable, 'tools/test.py', DISTILL, str(ckpt), '--work-dir', str(tmp_path / 'test'),
-                       '--eval', 'mIoU', '--show-dir', str(show_dir), '--cfg-options',
-                       f'model.teacher_ckpt={teacher_ckpt}', *city_cfg_options(synthetic_city, 2)])
+                       '--eval', 'mIoU', '--show-dir', str(show_dir), '--out', str(out_dir), '--cfg-options',
+                       f'model.teacher_ckpt={tmp_path / "deleted_teacher.pth"}', *city_cfg_options(synthetic_city, 2)])
     assert_ok(result)
     assert 'mIoU' in result.stdout + result.stderr
     painted = glob.glob(str(show_dir / '**' / '*.png'), recursive=True)
     assert len(painted) == 4, painted  # one per validation image
+    written = sorted(glob.glob(str(out_dir / '*.png')))
+    assert len(written) == 4, written
+    import numpy as np
+    from PIL import Image
+
+    from mmkd.engine.hooks.seg_prediction_writer_hook import CITYSCAPES_TRAIN_TO_LABEL_ID
+    values = set(np.unique(np.array(Image.open(written[0]))).tolist())
+    assert values <= set(CITYSCAPES_TRAIN_TO_LABEL_ID) | {0}, values  # label ids, not train ids
 
 
 def test_resume_continues_from_the_checkpoint(tmp_path, synthetic_city):

@@ -3,5 +3,7 @@ from .edge_vis_hook import EdgeVisualizationHook
 from .non_finite_loss_hook import NonFiniteLossError, NonFiniteLossHook
 from .rng_state_hook import RNGStateHook
 from .seg_label_check_hook import SegLabelCheckHook
+from .seg_prediction_writer_hook import SegPredictionWriterHook
 
-__all__ = ['EdgeVisualizationHook', 'NonFiniteLossError', 'NonFiniteLossHook', 'RNGStateHook', 'SegLabelCheckHook']
+__all__ = ['EdgeVisualizationHook', 'NonFiniteLossError', 'NonFiniteLossHook', 'RNGStateHook', 'SegLabelCheckHook',
+           'SegPredictionWriterHook']
