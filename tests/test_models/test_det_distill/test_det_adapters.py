@@ -69,6 +69,24 @@ def test_positives_are_those_of_the_heads_loss(family, heads):
         assert torch.allclose(encoded, bbox_targets[image][assignment.pos_inds], atol=1e-4)
 
 
+def test_fcos_adapter_follows_the_heads_own_centre_sampling(heads):
+    """The FCOS rows use mmdet's basic head (center_sampling=False, the released 36.6 AP teacher); with
+    center_sampling=True the head's rule changes, and the adapter's positives follow it."""
+    gts, metas = hand_made_batch()
+    basic = heads['fcos']
+    assert basic.center_sampling is False
+    centred = build_detector(PAIRS['fcos'][0], center_sampling=True, center_sample_radius=1.5).bbox_head
+    per_head = []
+    for head in (basic, centred):
+        labels = head_targets('fcos', head, gts, metas)[0]
+        assignments = FCOSHeadAdapter().assign(head, FEATMAP_SIZES, gts, metas)
+        for image, assignment in enumerate(assignments):
+            expected = (labels[image] < head.num_classes).nonzero().squeeze(1)
+            assert torch.equal(assignment.pos_inds.sort().values, expected)
+        per_head.append(sum(a.pos_inds.numel() for a in assignments))
+    assert per_head[1] < per_head[0]  # centre regions are smaller than the boxes
+
+
 def test_padding_invalid_priors_are_mapped_back(heads):
     """Image 0 is padded to 96 px in a 128 px batch: anchors beyond its pad width are invalid, so the sampler's
     indices (into valid anchors) differ from the full-list indices the predictions use."""
