@@ -101,7 +101,7 @@ def enable_visualization(cfg: Config, args: argparse.Namespace) -> None:
 
 
 def skip_teacher_checkpoint(cfg: Config) -> None:
-    """Testing a distillation model needs no ``teacher_ckpt``: the checkpoint holds the teacher, the student predicts."""
+    """No ``teacher_ckpt`` when testing: the tested checkpoint holds the teacher, and the student predicts."""
     model = cfg.get('model')
     if isinstance(model, dict) and model.get('teacher_ckpt'):
         print_log(f'Not loading model.teacher_ckpt={model.teacher_ckpt!r}: the tested checkpoint holds the teacher '

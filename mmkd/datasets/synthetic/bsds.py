@@ -36,7 +36,7 @@ import numpy as np
 import scipy.io as sio
 
 from .common import (Canvas, PathLike, TextureSpec, check_positive, label_boundaries, make_rng, photometric,
-                     prepare_out_dir, value_noise, write_image)
+                     prepare_out_dir, progress_range, value_noise, write_image)
 
 _AUG = '0.0_1_0'  # HED's name for rotation 0, scale 1, no flip
 _MAT_HEADER = b'MATLAB 5.0 MAT-file, Platform: mmkd synthetic BSDS, Created on: (fixed for reproducibility)'
@@ -170,6 +170,7 @@ def generate_synthetic_bsds(out_dir: PathLike,
                             width: int = 240,
                             seed: int = 0,
                             force: bool = False,
+                            progress: bool = False,
                             num_annotators: int = 5,
                             portrait_fraction: float = 0.0) -> dict:
     """Write a synthetic edge-detection set in the HED-BSDS / BSDS500 layouts (see the module docstring).
@@ -183,6 +184,7 @@ def generate_synthetic_bsds(out_dir: PathLike,
         seed: Random seed; the same seed writes byte-identical files.
         force: Write into a non-empty ``out_dir`` (replaces its ``HED-BSDS``, ``BSDS500`` and
             ``bsds_pascal_train_pair.lst``).
+        progress: Show a progress bar on stderr (the command line does). Defaults to False.
         num_annotators: Annotators per image (K); the probability maps are multiples of 255 / K.
         portrait_fraction: Fraction (probability per image) of portrait images, i.e. ``width x height``, as BSDS
             mixes 481x321 and 321x481. The default 0 keeps all images the same size so they can be batched.
@@ -204,7 +206,7 @@ def generate_synthetic_bsds(out_dir: PathLike,
                               bsds_pascal='bsds_pascal_train_pair.lst'))
     for split, num, first in (('train', num_train, 100001), ('test', num_test, 200001)):
         names, sizes, lines, density = [], [], [], []
-        for i in range(num):
+        for i in progress_range(num, f'synthetic bsds {split}: {num} images', progress):
             rng = make_rng(seed, 'bsds', split, i)
             name = str(first + i)
             img, seg = _image(rng, height, width, portrait_fraction)

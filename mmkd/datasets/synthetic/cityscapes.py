@@ -29,7 +29,7 @@ from typing import Dict, List, Optional, Sequence, Set, Tuple
 import numpy as np
 
 from .common import (Canvas, PathLike, TextureSpec, check_positive, make_rng, near_boundary_mask, photometric,
-                     prepare_out_dir, write_image)
+                     prepare_out_dir, progress_range, write_image)
 
 # --------------------------------------------------------------------------------------------------------------------
 # Official Cityscapes label definitions (cityscapesScripts ``labels.py``): (name, id, trainId, hasInstances, colour).
@@ -652,6 +652,7 @@ def generate_synthetic_cityscapes(out_dir: PathLike,
                                   width: int = 256,
                                   seed: int = 0,
                                   force: bool = False,
+                            progress: bool = False,
                                   train_cities: Sequence[str] = DEFAULT_TRAIN_CITIES,
                                   val_cities: Sequence[str] = DEFAULT_VAL_CITIES) -> dict:
     """Write a synthetic street-scene dataset in the Cityscapes layout (see the module docstring).
@@ -664,6 +665,7 @@ def generate_synthetic_cityscapes(out_dir: PathLike,
         width: Image width in px.
         seed: Random seed; the same seed writes byte-identical files.
         force: Write into a non-empty ``out_dir`` (replaces its ``leftImg8bit`` and ``gtFine`` folders).
+        progress: Show a progress bar on stderr (the command line does). Defaults to False.
         train_cities: City names used (round-robin) for the training images.
         val_cities: City names used for the validation images.
 
@@ -680,7 +682,7 @@ def generate_synthetic_cityscapes(out_dir: PathLike,
     for split, num, cities in (('train', num_train, tuple(train_cities)), ('val', num_val, tuple(val_cities))):
         counts = np.zeros(20, np.int64)
         near = 0
-        for i in range(num):
+        for i in progress_range(num, f'synthetic cityscapes {split}: {num} images', progress):
             rng = make_rng(seed, 'cityscapes', split, i)
             img, label_ids, instance_ids = _render_scene(rng, height, width, {_RARE[i % len(_RARE)]})
             train_ids = LABEL_ID_TO_TRAIN_ID[label_ids]

@@ -28,7 +28,8 @@ from typing import Callable, Dict, List, Sequence, Tuple
 import cv2
 import numpy as np
 
-from .common import Canvas, PathLike, TextureSpec, check_positive, make_rng, photometric, prepare_out_dir, write_image
+from .common import (Canvas, PathLike, TextureSpec, check_positive, make_rng, photometric, prepare_out_dir,
+                     progress_range, write_image)
 
 #: The 80 COCO categories: (id, name, supercategory), in the order of ``mmdet.datasets.CocoDataset``.
 COCO_CATEGORIES: Tuple[Tuple[int, str, str], ...] = (
@@ -267,6 +268,7 @@ def generate_synthetic_coco(out_dir: PathLike,
                             width: int = 224,
                             seed: int = 0,
                             force: bool = False,
+                            progress: bool = False,
                             max_objects: int = 5) -> dict:
     """Write a synthetic COCO-format detection / instance-segmentation set (see the module docstring).
 
@@ -278,6 +280,7 @@ def generate_synthetic_coco(out_dir: PathLike,
         width: Image width in px.
         seed: Random seed; the same seed writes byte-identical files.
         force: Write into a non-empty ``out_dir`` (replaces its ``train2017``, ``val2017`` and ``annotations``).
+        progress: Show a progress bar on stderr (the command line does). Defaults to False.
         max_objects: Maximum number of objects per image.
 
     Returns:
@@ -295,7 +298,7 @@ def generate_synthetic_coco(out_dir: PathLike,
     # Ids are unique across both splits, as in COCO.
     for split, num, id_base in (('train', num_train, 0), ('val', num_val, 500000)):
         images, annotations = [], []
-        for i in range(num):
+        for i in progress_range(num, f'synthetic coco {split}: {num} images', progress):
             rng = make_rng(seed, 'coco', split, i)
             n = 0 if i == 0 else int(rng.choice(max_objects + 1, p=_object_count_probs(max_objects)))
             img, anns = _draw_image(rng, height, width, n)

@@ -342,6 +342,20 @@ def near_boundary_mask(label: np.ndarray, radius: int = 2) -> np.ndarray:
     return cv2.dilate(lab, kernel) != cv2.erode(lab, kernel)
 
 
+def progress_range(num: int, task: str, show: bool):
+    """``range(num)``, with an mmengine progress bar on stderr (stdout carries the JSON summary) when ``show``."""
+    if not show or num <= 0:
+        yield from range(num)
+        return
+    from mmengine.utils import ProgressBar
+    sys.stderr.write(f'{task}\n')
+    bar = ProgressBar(num, file=sys.stderr)
+    for i in range(num):
+        yield i
+        bar.update()
+    sys.stderr.write('\n')
+
+
 # --------------------------------------------------------------------------------------------------------------------
 # Command line (shared by tools/dataset_converters/synthetic_*.py)
 # --------------------------------------------------------------------------------------------------------------------
@@ -371,6 +385,8 @@ def run_generator(generator: Callable[..., dict], args: argparse.Namespace) -> i
         argument is invalid.
     """
     kwargs = {k: v for k, v in vars(args).items() if k in inspect.signature(generator).parameters}
+    if 'progress' in inspect.signature(generator).parameters:
+        kwargs['progress'] = True  # a person is waiting: show a progress bar (on stderr)
     try:
         summary = generator(**kwargs)
     except (FileExistsError, NotADirectoryError, ValueError) as e:

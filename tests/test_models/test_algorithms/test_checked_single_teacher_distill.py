@@ -263,10 +263,9 @@ def test_runner_injection_of_an_mmseg_base_preprocessor_is_caught(tmp_path):
     """The whole path: a config inheriting an mmseg base with `data_preprocessor` (size 512x1024), built by the
     Runner (which injects it into the model config)."""
     from mmengine.runner import Runner
-    cfg = Config(dict(
-        model=distill_cfg(), work_dir=str(tmp_path), default_scope='mmseg',
-        data_preprocessor=dict(Config.fromstring("_base_ = ['mmseg::_base_/models/pspnet_r50-d8.py']", '.py').data_preprocessor,
-                               size=(512, 1024))))
+    mmseg_base = Config.fromstring("_base_ = ['mmseg::_base_/models/pspnet_r50-d8.py']", '.py')
+    cfg = Config(dict(model=distill_cfg(), work_dir=str(tmp_path), default_scope='mmseg',
+                      data_preprocessor=dict(mmseg_base.data_preprocessor, size=(512, 1024))))
     with pytest.raises(ValueError, match='top-level `data_preprocessor`'):
         Runner.from_cfg(cfg)
 
