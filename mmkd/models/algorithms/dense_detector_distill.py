@@ -43,7 +43,7 @@ class DenseDetectorDistill(CheckedSingleTeacherDistill):
     Teacher and student may normalise images differently (FCOS's released R50 teacher is caffe-style: BGR, mean
     subtracted, std 1; its R18 student PyTorch-style: RGB, ImageNet mean and std). The batch is preprocessed once, by
     the student's (the algorithm's) data preprocessor; when the teacher's own preprocessor differs, the teacher gets
-    the same images in its normalisation, :math:`x_t = (\mathrm{flip}(x_s \sigma_s + \mu_s) - \mu_t) / \sigma_t`
+    the same images in its normalisation, x_t = (flip(x_s · σ_s + μ_s) − μ_t) / σ_t
     (flip: the channel order, when exactly one of them converts BGR↔RGB), and outside every image's ``img_shape``
     (the batch padding) the teacher's pad value, i.e. what the teacher's own preprocessor would give.
 
