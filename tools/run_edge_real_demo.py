@@ -220,7 +220,7 @@ def main() -> None:
     for param in teacher.parameters():
         param.requires_grad_(False)
     if args.kd_loss == 'kl':
-        kd_loss = MODELS.build(dict(type='SigmoidSoftLabelKDLoss', tau=1.0))
+        kd_loss = MODELS.build(dict(type='SigmoidSoftLabelKDLoss', tau=1.0, reduction='mean'))
     else:
         kd_loss = MODELS.build(dict(type='EdgeKDLoss', target='probability', reduction='mean'))
 
