@@ -289,3 +289,29 @@ def test_plain_config_files_as_cfg_path(tmp_path):
     missing = dict(cfg, architecture=dict(cfg_path=str(tmp_path / 'nope.py')))
     with pytest.raises(FileNotFoundError, match=r'model\.architecture\.cfg_path=.*nope\.py'):
         build(missing)
+
+
+def test_teacher_urls_go_through_mmengines_checkpoint_loader(tmp_path):
+    """A URL teacher_ckpt is not a local path: it is read by the scheme's loader (mmengine downloads http(s)://,
+    open-mmlab://, ...; here a stand-in scheme serves a local file) and then checked like a file."""
+    from mmengine.runner import CheckpointLoader
+
+    from mmkd.utils import safe_torch_load
+    teacher = build(segmentor_cfg(16))
+    torch.save({'state_dict': teacher.state_dict()}, tmp_path / 'served.pth')
+    requested = []
+
+    def serve(url, map_location=None):
+        requested.append(url)
+        return safe_torch_load(str(tmp_path / 'served.pth'), map_location=map_location, source=url)
+
+    CheckpointLoader.register_scheme(prefixes='mmkdtest://', loader=serve, force=True)
+    try:
+        model = build(distill_cfg(teacher_ckpt='mmkdtest://models/teacher.pth'))
+        assert requested == ['mmkdtest://models/teacher.pth']
+        assert torch.equal(model.teacher.backbone.stem[0].weight, teacher.backbone.stem[0].weight)
+        torch.save({'state_dict': build(segmentor_cfg(8)).state_dict()}, tmp_path / 'served.pth')
+        with pytest.raises(ValueError, match="teacher_ckpt 'mmkdtest://models/teacher.pth' does not fit"):
+            build(distill_cfg(teacher_ckpt='mmkdtest://models/teacher.pth'))
+    finally:
+        CheckpointLoader._schemes.pop('mmkdtest://', None)
