@@ -1,35 +1,35 @@
 # Copyright (c) mmkd contributors. All rights reserved.
-"""CPU speed and memory of the edge models, measured in one run: the seed's Table 1 (RCF, pruned RCF, Model, SO Model).
+"""CPU speed and memory of the edge models in every runtime, in one interleaved run: the 2020 article "Accuracy and
+runtime tradeoff in modern edge detection algorithms", Table 1 (RCF, pruned RCF, Model, SO Model at 1000x1000).
 
-    python benchmarks/edge_speed.py [--size 1000] [--repeats 5] [--threads 2 1] [--deploy]
-        [--pruned-config OUT/..._pruned.py --pruned-checkpoint OUT/rcf_pruned.pth] [--eval-images 5]
+    python benchmarks/edge_speed.py [--size 1000] [--repeats 5] [--threads 1 2] [--runtimes eager deploy ort ...]
+        [--keep-ratio 0.6 | --pruned-config OUT/..._pruned.py --pruned-checkpoint OUT/rcf_pruned.pth]
 
-What is measured, per thread setting (default: all cores, then 1 thread):
-  * latency: batch 1, 3 x size x size, fp32, the network's forward + sigmoid of the final output, median of
-    ``--repeats`` calls after one warm-up; the repeats are INTERLEAVED across the models (round robin, rotating who
-    goes first) so that load drift hits all alike;
-  * memory: every model runs in its own fresh process (spawned). Its peak resident set size (torch's CPU
-    allocations are plain RSS, which tracemalloc does not see) is the kernel's VmHWM, reset (``/proc/self/clear_refs``)
-    after the build so that import/build peaks do not count, read after the timed calls: ``peak MB`` is the whole
-    process at its inference peak (Python + libraries + weights + activations), ``infer MB`` that peak minus the RSS
-    just before the first forward (activations and workspace);
-  * params and FLOPs: mmengine's ``get_model_complexity_info`` on the same input, after the memory reading
-    (mmengine counts a multiply-add as one FLOP and counts convs / linear layers, not pooling, BN, adds, upsampling);
-  * contention: the load average at the start, and the system-wide CPU use over the 0.2 s before every timed call
-    (all benchmark processes idle then, so it is other people's load): the run warns loudly when it is not quiet;
-  * with ``--eval-images N``: the evaluator (``mmkd.evaluation.functional.evaluate_edge_image``, 99 thresholds, NMS +
-    thinning + matching, what ``mmkd.EdgeMetric`` does per image) on the real BSDS annotations in
-    ``--bench-data`` (seconds per image).
+Runtimes (the same for every model, so a ratio compares like with like):
+  * ``eager``: ``model.eval()`` under ``torch.no_grad``, NCHW (what a plain PyTorch user runs);
+  * ``deploy``: ``mmkd.deploy`` (the networks' re-orderings, BN folded, ``channels_last``, ``torch.inference_mode``;
+    what ``tools/test.py --deploy`` runs);
+  * ``ort``: the deploy graph exported by ``mmkd.deploy.export_onnx`` (dynamic H/W) on ONNX Runtime's CPU provider,
+    all graph optimisations, memory arena off (so the process does not keep its peak between calls);
+  * ``openvino``: the same ONNX file on OpenVINO's CPU device (only when the ``openvino`` package is installed).
 
-``--deploy`` applies the same inference engineering to every model: BN folded into the convs (mmcv's
-``fuse_conv_bn``), ``channels_last`` weights and input, ``torch.inference_mode``. Without it: eval mode under
-``torch.no_grad``, contiguous NCHW.
+What is measured, per thread setting (default: 1 thread first, then all cores):
+  * latency: batch 1, 3 x size x size, fp32, forward + sigmoid of the final output, median of ``--repeats`` calls
+    after one warm-up. Every (model, runtime) pair lives in its own spawned process and the calls are INTERLEAVED
+    round robin (rotating who goes first) so that load drift hits all alike; 1-thread numbers survive contention
+    best (a starved second thread stalls depthwise convs), so they are printed first;
+  * memory: the process's peak RSS (the kernel's VmHWM, reset after the build so import/build/export peaks do not
+    count, read after the timed calls): ``peak MB`` is the whole process at its inference peak, ``infer MB`` that
+    minus the RSS before the first forward;
+  * params and FLOPs (eager only): mmengine's ``get_model_complexity_info`` (one multiply-add = one FLOP; convs and
+    linear layers only);
+  * contention: the load average, and the system-wide CPU use over the 0.2 s before every timed call.
 
-The pruned RCF: by default a randomly initialised RCF pruned by ``mmkd.models.edge.pruning.prune_rcf`` on random
-images at the keep ratio ``--keep-ratio`` (only the widths matter for speed; the random-data refit is not a trained
-model); or the tool's output via ``--pruned-config`` / ``--pruned-checkpoint``. All weights are otherwise random.
-Ends with ``student vs RCF: N.Nx faster`` and ``student vs pruned RCF: N.Nx faster`` (student = Model; targets
->= 6x and >= 2x).
+The pruned RCF: by default the widths of ``mmkd.models.edge.pruning`` at ``--keep-ratio`` (default 0.6) on random
+weights: speed depends on the widths only, so nothing is pruned (the LASSO selection on random data took minutes
+and did not change a width). ``--pruned-config`` / ``--pruned-checkpoint`` time the pruning tool's real output.
+All other weights are random. Ends with ``student vs RCF (<runtime>): N.Nx faster`` and ``student vs pruned RCF
+(<runtime>): N.Nx faster`` per runtime (student = Model), 1 thread first, and the issue's targets met or not.
 """
 import argparse
 import multiprocessing as mp
@@ -39,51 +39,54 @@ import statistics
 import sys
 import tempfile
 import time
-import warnings
-from typing import Dict, Optional
+from typing import Dict, List, Optional
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 RCF_CONFIG = osp.join(REPO_ROOT, 'configs/edge/rcf_vgg16_1xb1-900e_bsds.py')
 MODEL_CONFIG = osp.join(REPO_ROOT, 'configs/edge/model_mobilenetv2_1xb1-900e_bsds.py')
 SO_MODEL_CONFIG = osp.join(REPO_ROOT, 'configs/edge/so-model_mobilenetv2_1xb1-900e_bsds.py')
 QUIET_BUSY_PERCENT = 10.0  # system CPU use before a timed call above this: the machine is not quiet
+RUNTIMES = ('eager', 'deploy', 'ort', 'openvino')
+RUNTIME_NAMES = dict(eager='eager', deploy='deploy', ort='ORT', openvino='OpenVINO')
+# Targets of the issue, same runtime for both models.
+TARGET_FASTEST_VS_RCF, TARGET_FASTEST_VS_PRUNED, TARGET_EAGER_1T_VS_RCF, TARGET_RSS_FRACTION = 20.0, 4.0, 10.0, 0.25
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('--size', type=int, default=1000, help='input side (the seed: 1000x1000)')
-    parser.add_argument('--repeats', type=int, default=5, help='timed calls per model (after one warm-up)')
+    parser.add_argument('--size', type=int, default=1000, help='input side (the article: 1000x1000)')
+    parser.add_argument('--repeats', type=int, default=5, help='timed calls per model and runtime (after a warm-up)')
     parser.add_argument('--threads', type=int, nargs='+', default=None,
-                        help='intra-op thread settings to run (default: all available cores, then 1)')
-    parser.add_argument('--deploy', action='store_true', help='BN folding + channels_last + inference_mode, for all')
+                        help='intra-op thread settings (default: 1, then all available cores)')
+    parser.add_argument('--runtimes', nargs='+', choices=RUNTIMES, default=None,
+                        help='default: eager, deploy, ort, and openvino when installed')
+    parser.add_argument('--models', nargs='+', default=None, help='subset of: RCF, "pruned RCF", Model, "SO Model"')
     parser.add_argument('--keep-ratio', type=float, default=None, help='pruned RCF keep ratio (default: the tool\'s)')
     parser.add_argument('--pruned-config', help='a config written by tools/pruning/prune_rcf.py')
     parser.add_argument('--pruned-checkpoint', help='its checkpoint')
-    parser.add_argument('--prune-images', type=int, default=4, help='random images to prune the random RCF on')
-    parser.add_argument('--prune-size', type=int, default=96)
-    parser.add_argument('--prune-positions', type=int, default=256, help='positions per image and layer (pruning)')
-    parser.add_argument('--eval-images', type=int, default=5, help='0: do not time the evaluator')
-    parser.add_argument('--bench-data', default=osp.join(REPO_ROOT, '..', 'shared', 'data', 'bsds500_bench'))
     parser.add_argument('--seed', type=int, default=0)
     return parser.parse_args()
 
 
-def build_network(config: str, state_dict_path: Optional[str] = None):
-    """The ``network`` of an EdgeDetector config (random init unless a state dict is given)."""
+def build_detector(config: str, state_dict_path: Optional[str] = None, channels: Optional[List[int]] = None):
+    """The EdgeDetector of a config (random init unless a state dict is given; ``channels``: trunk widths)."""
     from mmengine.config import Config
-    from mmengine.registry import MODELS, init_default_scope
+    from mmengine.registry import DefaultScope
 
     import mmkd  # noqa: F401
+    from mmkd.registry import MODELS
     from mmkd.utils import safe_torch_load
     cfg = Config.fromfile(config)
-    init_default_scope(cfg.get('default_scope', 'mmseg'))
-    model = MODELS.build(cfg.model)
+    if channels is not None:
+        cfg.model.network.backbone.channels = list(channels)
+    with DefaultScope.overwrite_default_scope(cfg.get('default_scope', 'mmseg')):
+        model = MODELS.build(cfg.model)
     if state_dict_path is not None:
         checkpoint = safe_torch_load(state_dict_path, map_location='cpu')
         model.load_state_dict(checkpoint.get('state_dict', checkpoint), strict=True)
     else:
         model.init_weights()
-    return model.network.eval()
+    return model.eval()
 
 
 def rss_bytes() -> int:
@@ -114,49 +117,66 @@ def peak_rss_bytes() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
 
 
-def worker(conn, name: str, config: str, state_dict_path: Optional[str], threads: int, size: int, deploy: bool,
-           seed: int) -> None:
-    """One model in a fresh process: build, then answer 'run' / 'memory' / 'complexity' / 'stop' requests."""
+def worker(conn, name: str, spec: dict, runtime: str, threads: int, size: int, seed: int) -> None:
+    """One model in one runtime in a fresh process: build, then answer 'run' / 'memory' / 'complexity' / 'stop'."""
+    os.environ['OMP_NUM_THREADS'] = str(threads)
     import torch
     from mmengine.logging import MMLogger
     torch.set_num_threads(threads)
     torch.manual_seed(seed)
     MMLogger.get_instance('edge_speed_worker', log_level='ERROR')  # init / FLOPs-counter chatter off
     try:
-        network = build_network(config, state_dict_path)
         inputs = torch.randn(1, 3, size, size) * 50  # BGR minus the mean: roughly +-50
-        if deploy:
-            from mmcv.cnn import fuse_conv_bn
-            network = fuse_conv_bn(network).to(memory_format=torch.channels_last)
-            inputs = inputs.contiguous(memory_format=torch.channels_last)
-        params = sum(p.numel() for p in network.parameters())
-        grad_context = torch.inference_mode if deploy else torch.no_grad
-        # Import-time and build-time peaks exceed some models' inference peak: measure from here on.
-        peak_reset = reset_peak_rss()
+        params = None
+        if runtime in ('eager', 'deploy'):
+            model = build_detector(spec['config'], spec.get('state_dict'), spec.get('channels'))
+            params = sum(p.numel() for p in model.network.parameters())
+            if runtime == 'deploy':
+                model.switch_to_deploy()
+            network = model.network
+
+            def forward():
+                if runtime == 'deploy':
+                    with torch.inference_mode():
+                        return torch.sigmoid(network(inputs.contiguous(memory_format=torch.channels_last))[-1])
+                with torch.no_grad():
+                    return torch.sigmoid(network(inputs)[-1])
+        else:
+            import numpy as np
+
+            from mmkd.deploy import BackendSession
+            session = BackendSession(spec['onnx'], 'onnxruntime' if runtime == 'ort' else 'openvino', threads,
+                                     memory_arena=False)
+            array = inputs.numpy()
+
+            def forward():
+                return 1.0 / (1.0 + np.exp(-session.run(array)[-1]))
+        peak_reset = reset_peak_rss()  # import, build and export peaks exceed some models' inference peak
         baseline = rss_bytes()
         conn.send(dict(params=params))
         while True:
             request = conn.recv()
             if request == 'run':
                 start = time.perf_counter()
-                with grad_context():
-                    outputs = network(inputs)
-                    torch.sigmoid(outputs[-1])
+                forward()
                 conn.send(time.perf_counter() - start)
             elif request == 'memory':
                 peak = peak_rss_bytes()
                 conn.send(dict(peak=peak, inference=peak - baseline, peak_reset=peak_reset))
             elif request == 'complexity':
-                from mmengine.analysis import get_model_complexity_info
-                with torch.no_grad():
-                    info = get_model_complexity_info(network, inputs=(inputs, ), show_table=False, show_arch=False)
-                conn.send(dict(flops=info['flops']))
+                flops = None
+                if runtime == 'eager':
+                    from mmengine.analysis import get_model_complexity_info
+                    with torch.no_grad():
+                        flops = get_model_complexity_info(network, inputs=(inputs, ), show_table=False,
+                                                          show_arch=False)['flops']
+                conn.send(dict(flops=flops))
             elif request == 'stop':
                 conn.send('bye')
                 return
     except Exception as err:  # report to the coordinator instead of dying silently
         import traceback
-        conn.send(dict(error=f'{name}: {err!r}\n{traceback.format_exc()}'))
+        conn.send(dict(error=f'{name} ({runtime}): {err!r}\n{traceback.format_exc()}'))
 
 
 def system_busy_percent(interval: float = 0.2) -> float:
@@ -164,48 +184,43 @@ def system_busy_percent(interval: float = 0.2) -> float:
     return psutil.cpu_percent(interval=interval)
 
 
-def measure(models: Dict[str, dict], threads: int, args: argparse.Namespace) -> Dict[str, dict]:
-    """Latency, memory and complexity of every model, interleaved, each in its own process."""
+def measure(models: Dict[str, dict], runtimes: List[str], threads: int, args: argparse.Namespace) -> Dict:
+    """Latency and memory of every (model, runtime), interleaved, each in its own process."""
     context = mp.get_context('spawn')
+    keys = [(name, runtime) for runtime in runtimes for name in models]
     procs, conns = {}, {}
-    for name, spec in models.items():
-        parent, child = context.Pipe()
-        proc = context.Process(
-            target=worker,
-            args=(child, name, spec['config'], spec.get('state_dict'), threads, args.size, args.deploy, args.seed),
-            daemon=True)
-        proc.start()
-        procs[name], conns[name] = proc, parent
-    results = {name: dict(times=[], busy=[]) for name in models}
+    results = {key: dict(times=[], busy=[]) for key in keys}
     try:
-        for name, conn in conns.items():  # builds run in parallel, sequentially collected
-            answer = conn.recv()
+        for key in keys:  # started one by one: building RCF in 8 processes at once would need their peaks at once
+            parent, child = context.Pipe()
+            proc = context.Process(target=worker, args=(child, key[0], models[key[0]], key[1], threads, args.size,
+                                                        args.seed), daemon=True)
+            proc.start()
+            procs[key], conns[key] = proc, parent
+            answer = parent.recv()
             if 'error' in answer:
                 raise RuntimeError(answer['error'])
-            results[name].update(answer)
-        names = list(models)
+            results[key].update(answer)
         for round_index in range(args.repeats + 1):  # round 0 is the warm-up
-            order = names[round_index % len(names):] + names[:round_index % len(names)]
-            for name in order:
+            shift = round_index % len(keys)
+            for key in keys[shift:] + keys[:shift]:
                 busy = system_busy_percent()
-                conns[name].send('run')
-                seconds = conns[name].recv()
+                conns[key].send('run')
+                seconds = conns[key].recv()
                 if isinstance(seconds, dict):
                     raise RuntimeError(seconds['error'])
                 if round_index > 0:
-                    results[name]['times'].append(seconds)
-                    results[name]['busy'].append(busy)
-            print(f'  [threads={threads}] round {round_index}/{args.repeats}: ' + ', '.join(
-                f'{name} {1000 * results[name]["times"][-1]:.0f} ms' if results[name]['times'] else f'{name} warm-up'
-                for name in names), flush=True)
-        for name, conn in conns.items():
-            conn.send('memory')
-            results[name].update(conn.recv())
-            conn.send('complexity')
-            answer = conn.recv()
-            if 'error' in answer:
-                raise RuntimeError(answer['error'])
-            results[name].update(answer)
+                    results[key]['times'].append(seconds)
+                    results[key]['busy'].append(busy)
+            print(f'  [threads={threads}] round {round_index}/{args.repeats} done, load {os.getloadavg()[0]:.1f}',
+                  flush=True)
+        for key, conn in conns.items():
+            for request in ('memory', 'complexity'):
+                conn.send(request)
+                answer = conn.recv()
+                if 'error' in answer:
+                    raise RuntimeError(answer['error'])
+                results[key].update(answer)
             conn.send('stop')
             conn.recv()
     finally:
@@ -216,81 +231,105 @@ def measure(models: Dict[str, dict], threads: int, args: argparse.Namespace) -> 
     return results
 
 
-def make_pruned_rcf(args: argparse.Namespace, work_dir: str) -> dict:
-    """The pruned RCF's spec: the tool's output if given, else a random RCF pruned on random images."""
+def pruned_rcf_spec(args: argparse.Namespace) -> dict:
+    """The pruning tool's output if given, else RCF with the tool's widths at the keep ratio (random weights)."""
     if args.pruned_config:
         return dict(config=args.pruned_config, state_dict=args.pruned_checkpoint)
+    from mmkd.models.edge import VGG16_STAGES
+    from mmkd.models.edge.pruning.rcf_pruning import DEFAULT_KEEP_RATIO
+    ratio = DEFAULT_KEEP_RATIO if args.keep_ratio is None else args.keep_ratio
+    # rcf_pruning_steps keeps max(1, round(ratio * width)) output channels of every trunk conv
+    channels = [max(1, int(round(ratio * width))) for _, count, width in VGG16_STAGES for _ in range(count)]
+    return dict(config=RCF_CONFIG, channels=channels, keep_ratio=ratio)
+
+
+def export_models(models: Dict[str, dict], work_dir: str) -> None:
+    """One dynamic-H/W ONNX file per model (the deploy graph), for the ort / openvino runtimes."""
     import torch
-    from mmengine.config import Config
-    from mmengine.registry import MODELS, init_default_scope
 
-    import mmkd  # noqa: F401
-    from mmkd.models.edge.pruning.rcf_pruning import DEFAULT_KEEP_RATIO, prune_rcf, pruned_rcf_config
-    torch.manual_seed(args.seed)
-    cfg = Config.fromfile(RCF_CONFIG)
-    init_default_scope(cfg.get('default_scope', 'mmseg'))
-    model = MODELS.build(cfg.model)
-    model.init_weights()
-    model.eval()
-    images = [torch.randn(1, 3, args.prune_size, args.prune_size) * 50 for _ in range(args.prune_images)]
-    keep_ratio = DEFAULT_KEEP_RATIO if args.keep_ratio is None else args.keep_ratio
-    start = time.perf_counter()
-    with warnings.catch_warnings():  # the random-data refit is under-determined for conv4/5: irrelevant for speed
-        warnings.simplefilter('ignore', UserWarning)
-        prune_rcf(model.network, lambda: images, keep_ratio, positions_per_image=args.prune_positions, seed=args.seed,
-                  logger=None)
-    print(f'pruned a random RCF at keep ratio {keep_ratio} on {args.prune_images} random {args.prune_size}^2 images '
-          f'in {time.perf_counter() - start:.0f} s', flush=True)
-    checkpoint = osp.join(work_dir, 'rcf_pruned_random.pth')
-    torch.save(dict(state_dict=model.state_dict(), meta=dict()), checkpoint)
-    config = osp.join(work_dir, 'rcf_pruned_random.py')
-    with open(config, 'w') as f:
-        f.write(pruned_rcf_config(RCF_CONFIG, model.network, checkpoint))
-    return dict(config=config, state_dict=checkpoint)
-
-
-def time_evaluator(args: argparse.Namespace) -> Optional[str]:
-    """Seconds per image of the per-image evaluation (99 thresholds, NMS, thinning, matching) on real BSDS GT."""
-    import glob
-
-    import cv2
-
-    from mmkd.evaluation.functional import evaluate_edge_image, load_bsds_boundaries
-    mats = sorted(glob.glob(osp.join(args.bench_data, 'groundTruth', '*.mat')))[:args.eval_images]
-    if not mats:
-        return f'evaluator: not timed (no .mat files under {args.bench_data})'
-    seconds = []
-    for mat in mats:
-        name = osp.splitext(osp.basename(mat))[0]
-        pred = cv2.imread(osp.join(args.bench_data, 'png', name + '.png'), cv2.IMREAD_UNCHANGED)
-        boundaries = load_bsds_boundaries(mat)
+    from mmkd.deploy import export_onnx
+    for name, spec in models.items():
+        torch.manual_seed(0)
+        model = build_detector(spec['config'], spec.get('state_dict'), spec.get('channels'))
+        spec['onnx'] = osp.join(work_dir, name.replace(' ', '_') + '.onnx')
         start = time.perf_counter()
-        evaluate_edge_image(pred, boundaries, thresholds=99, nms=True)
-        seconds.append(time.perf_counter() - start)
-    shape = pred.shape
-    return (f'evaluator (evaluate_edge_image: NMS + 99 thresholds x thinning + matching against '
-            f'{len(boundaries)} annotators, {shape[0]}x{shape[1]}): median {statistics.median(seconds):.2f} s/image '
-            f'over {len(seconds)} real BSDS images (min {min(seconds):.2f}, max {max(seconds):.2f}), one process')
+        export_onnx(model, spec['onnx'], shape=(64, 64))
+        print(f'exported {name} to ONNX in {time.perf_counter() - start:.1f} s', flush=True)
 
 
-def print_table(results: Dict[str, dict], threads: int, args: argparse.Namespace) -> None:
+def fmt_mb(value: float) -> str:
+    return f'{value / 2**20:.0f}'
+
+
+def print_table(results: Dict, models: List[str], runtimes: List[str], threads: int, args) -> None:
     from prettytable import PrettyTable
-    rcf_ms = 1000 * statistics.median(results['RCF']['times'])
-    table = PrettyTable(['model', 'params (M)', 'FLOPs (G)', 'ms (median)', 'min-max ms', 'peak MB', 'infer MB',
-                         'x faster than RCF', 'busy % before'])
-    for name, result in results.items():
-        ms = 1000 * statistics.median(result['times'])
-        table.add_row([
-            name, f'{result["params"] / 1e6:.2f}', f'{result["flops"] / 1e9:.1f}', f'{ms:.0f}',
-            f'{1000 * min(result["times"]):.0f}-{1000 * max(result["times"]):.0f}', f'{result["peak"] / 2**20:.0f}',
-            f'{result["inference"] / 2**20:.0f}', f'{rcf_ms / ms:.2f}', f'{statistics.median(result["busy"]):.0f}'
-        ])
-    mode = 'deploy (BN folded, channels_last, inference_mode)' if args.deploy else 'eager (no_grad, NCHW)'
-    print(f'\nTable 1 ({threads} thread{"s" if threads > 1 else ""}, batch 1, {args.size}x{args.size}, fp32, {mode}, '
-          f'median of {args.repeats} interleaved calls):')
+    table = PrettyTable(['model', 'runtime', 'params (M)', 'FLOPs (G)', 'ms (median)', 'min-max ms', 'x vs RCF',
+                         'x vs eager', 'peak MB', 'infer MB', 'busy % before'])
+    for runtime in runtimes:
+        for name in models:
+            result = results[(name, runtime)]
+            ms = 1000 * statistics.median(result['times'])
+            rcf_ms = 1000 * statistics.median(results[('RCF', runtime)]['times']) if 'RCF' in models else None
+            eager = results.get((name, 'eager'))
+            eager_ms = 1000 * statistics.median(eager['times']) if eager else None
+            params = results[(name, 'eager')]['params'] if eager else result.get('params')
+            flops = results[(name, 'eager')]['flops'] if eager else None
+            table.add_row([
+                name, RUNTIME_NAMES[runtime], f'{params / 1e6:.2f}' if params else '-',
+                f'{flops / 1e9:.1f}' if flops else '-', f'{ms:.0f}',
+                f'{1000 * min(result["times"]):.0f}-{1000 * max(result["times"]):.0f}',
+                f'{rcf_ms / ms:.2f}' if rcf_ms else '-', f'{eager_ms / ms:.2f}' if eager_ms else '-',
+                fmt_mb(result['peak']), fmt_mb(result['inference']), f'{statistics.median(result["busy"]):.0f}'
+            ])
+    print(f'\n{threads} thread{"s" if threads > 1 else ""}, batch 1, {args.size}x{args.size}, fp32, median of '
+          f'{args.repeats} interleaved calls:')
     print(table)
-    if not all(result.get('peak_reset') for result in results.values()):
+    if not all(r.get('peak_reset') for r in results.values()):
         print('note: the peak-RSS mark could not be reset here (/proc/self/clear_refs): peak MB includes import/build')
+
+
+def median_ms(results: Dict, name: str, runtime: str) -> float:
+    return 1000 * statistics.median(results[(name, runtime)]['times'])
+
+
+def summary(all_results: Dict, runtimes: List[str], models: List[str], thread_settings: List[int]) -> None:
+    """The ratio lines (1 thread first) and the targets."""
+    print()
+    if not {'RCF', 'Model'} <= set(models):
+        return
+    for threads in thread_settings:
+        results = all_results[threads]
+        suffix = f' ({threads} thread{"s" if threads > 1 else ""})'
+        for runtime in runtimes:
+            label = RUNTIME_NAMES[runtime]
+            rcf = median_ms(results, 'RCF', runtime) / median_ms(results, 'Model', runtime)
+            line = f'student vs RCF ({label}): {rcf:.1f}x faster'
+            if 'pruned RCF' in models:
+                pruned = median_ms(results, 'pruned RCF', runtime) / median_ms(results, 'Model', runtime)
+                line += f'; student vs pruned RCF ({label}): {pruned:.1f}x faster'
+            if 'SO Model' in models:
+                line += (f'; SO Model vs RCF ({label}): '
+                         f'{median_ms(results, "RCF", runtime) / median_ms(results, "SO Model", runtime):.1f}x')
+            rss = results[('Model', runtime)]['peak'] / results[('RCF', runtime)]['peak']
+            print(line + f'; peak RSS student / RCF: {rss:.2f}' + suffix)
+    one = all_results[min(thread_settings)]
+    fastest = min(runtimes, key=lambda r: median_ms(one, 'Model', r))
+    checks = [(f'student vs RCF in the fastest runtime ({RUNTIME_NAMES[fastest]}, 1 thread) >= '
+               f'{TARGET_FASTEST_VS_RCF:.0f}x', median_ms(one, 'RCF', fastest) / median_ms(one, 'Model', fastest),
+               TARGET_FASTEST_VS_RCF)]
+    if 'pruned RCF' in models:
+        checks.append((f'student vs pruned RCF ({RUNTIME_NAMES[fastest]}, 1 thread) >= {TARGET_FASTEST_VS_PRUNED:.0f}x',
+                       median_ms(one, 'pruned RCF', fastest) / median_ms(one, 'Model', fastest),
+                       TARGET_FASTEST_VS_PRUNED))
+    if 'eager' in runtimes and min(thread_settings) == 1:
+        checks.append((f'student vs RCF in eager at 1 thread >= {TARGET_EAGER_1T_VS_RCF:.0f}x',
+                       median_ms(one, 'RCF', 'eager') / median_ms(one, 'Model', 'eager'), TARGET_EAGER_1T_VS_RCF))
+    for runtime in runtimes:
+        fraction = one[('Model', runtime)]['peak'] / one[('RCF', runtime)]['peak']
+        checks.append((f'peak RSS student <= 1/4 of RCF ({RUNTIME_NAMES[runtime]})', 1 / fraction,
+                       1 / TARGET_RSS_FRACTION))
+    for text, value, target in checks:
+        print(f'target {text}: {value:.1f} -> {"met" if value >= target else "NOT met"}')
 
 
 def main() -> None:
@@ -300,46 +339,45 @@ def main() -> None:
     from mmengine.logging import MMLogger
     MMLogger.get_instance('edge_speed', log_level='ERROR')  # init_weights chatter off
     cores = len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else os.cpu_count()
-    thread_settings = args.threads or sorted({cores, 1}, reverse=True)
+    thread_settings = args.threads or sorted({1, cores})
+    runtimes = list(args.runtimes or RUNTIMES)
+    if args.runtimes is None:
+        try:
+            import openvino  # noqa: F401
+        except ImportError:
+            runtimes.remove('openvino')
+            print('openvino not installed: timing eager, deploy and ORT')
     load_start = os.getloadavg()
     print(f'torch {torch.__version__}, {cores} cores available, {psutil.cpu_count(logical=False)} physical; '
           f'load average at start {load_start[0]:.2f} / {load_start[1]:.2f} / {load_start[2]:.2f}', flush=True)
     if load_start[0] > 0.5:
         print(f'WARNING: load average {load_start[0]:.2f} at start: the machine is NOT quiet; latencies below are '
-              'contended (see "busy % before" per model)', flush=True)
-
+              'contended (see "busy % before")', flush=True)
+    all_specs = {'RCF': dict(config=RCF_CONFIG), 'pruned RCF': pruned_rcf_spec(args),
+                 'Model': dict(config=MODEL_CONFIG), 'SO Model': dict(config=SO_MODEL_CONFIG)}
+    names = args.models or list(all_specs)
+    unknown = sorted(set(names) - set(all_specs))
+    if unknown:
+        raise SystemExit(f'edge_speed.py: unknown --models {unknown}; choose from {list(all_specs)}')
+    models = {name: all_specs[name] for name in names}
+    if 'pruned RCF' in models and 'keep_ratio' in models['pruned RCF']:
+        print(f'pruned RCF: the pruning tool\'s widths at keep ratio {models["pruned RCF"]["keep_ratio"]} '
+              f'{models["pruned RCF"]["channels"]} (random weights; nothing pruned: speed depends on widths only)')
     with tempfile.TemporaryDirectory() as work_dir:
-        models = {
-            'RCF': dict(config=RCF_CONFIG),
-            'pruned RCF': make_pruned_rcf(args, work_dir),
-            'Model': dict(config=MODEL_CONFIG),
-            'SO Model': dict(config=SO_MODEL_CONFIG),
-        }
+        if {'ort', 'openvino'} & set(runtimes):
+            export_models(models, work_dir)
         all_results = {}
         for threads in thread_settings:
-            all_results[threads] = measure(models, threads, args)
-            print_table(all_results[threads], threads, args)
-
-    evaluator_line = time_evaluator(args) if args.eval_images > 0 else None
+            all_results[threads] = measure(models, runtimes, threads, args)
+            print_table(all_results[threads], list(models), runtimes, threads, args)
     load_end = os.getloadavg()
     busy = [b for results in all_results.values() for r in results.values() for b in r['busy']]
     print(f'\nload average at end {load_end[0]:.2f}; system CPU busy before the timed calls: median '
           f'{statistics.median(busy):.0f} %, max {max(busy):.0f} %')
     if statistics.median(busy) > QUIET_BUSY_PERCENT or load_start[0] > 0.5:
-        print('WARNING: NOT A QUIET MACHINE: other processes used the CPUs during this run; depthwise-heavy students '
-              'lose most under contention (spec: 17x idle vs 3.9x with one core busy). Rerun on an idle machine.')
-    if evaluator_line:
-        print(evaluator_line)
-    for threads, results in all_results.items():
-        median_ms = {name: 1000 * statistics.median(r['times']) for name, r in results.items()}
-        suffix = '' if threads == thread_settings[0] else f' ({threads} thread{"s" if threads > 1 else ""})'
-        print(f'SO Model vs RCF: {median_ms["RCF"] / median_ms["SO Model"]:.1f}x faster, vs pruned RCF: '
-              f'{median_ms["pruned RCF"] / median_ms["SO Model"]:.1f}x faster{suffix}')
-    for threads in reversed(list(all_results)):  # the headline (all cores) last
-        median_ms = {name: 1000 * statistics.median(r['times']) for name, r in all_results[threads].items()}
-        suffix = '' if threads == thread_settings[0] else f' ({threads} thread{"s" if threads > 1 else ""})'
-        print(f'student vs RCF: {median_ms["RCF"] / median_ms["Model"]:.1f}x faster{suffix}')
-        print(f'student vs pruned RCF: {median_ms["pruned RCF"] / median_ms["Model"]:.1f}x faster{suffix}')
+        print('WARNING: NOT A QUIET MACHINE: other processes used the CPUs during this run; the 1-thread ratios are '
+              'the ones to quote.')
+    summary(all_results, runtimes, list(models), thread_settings)
 
 
 if __name__ == '__main__':

@@ -1,4 +1,5 @@
-# The "Model" student alone (one output; not a row of the seed's table: Exp. 3's student architecture).
+# The "Model" student alone (one output; not a row of the table of the 2020 article "Accuracy and runtime tradeoff
+# in modern edge detection algorithms": Exp. 3's student architecture).
 _base_ = [
     '../_base_/models/edge_mobilenetv2.py', '../_base_/datasets/bsds.py', 'mmseg::_base_/default_runtime.py',
     '../_base_/schedules/schedule_edge_900e.py'

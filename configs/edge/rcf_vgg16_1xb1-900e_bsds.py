@@ -1,6 +1,7 @@
-# Row "RCF" (seed: ODS 0.8115): the teacher. RCF's recipe: Caffe-style per-layer lr multipliers (conv1-4 x1,
-# conv5 x100, per-conv 21-ch side convs x0.1, 1-ch score convs x0.01, fuse x0.001; biases x2 and no decay), batch 1
-# with 10-step gradient accumulation, on the seed's schedule (SGD 0.9, wd 5e-4, x0.1 every 90 of 900 epochs).
+# Row "RCF" (the 2020 article "Accuracy and runtime tradeoff in modern edge detection algorithms": ODS 0.8115): the
+# teacher. RCF's recipe: Caffe-style per-layer lr multipliers (conv1-4 x1, conv5 x100, per-conv 21-ch side convs
+# x0.1, 1-ch score convs x0.01, fuse x0.001; biases x2 and no decay), batch 1 with 10-step gradient accumulation, on
+# the article's schedule (SGD 0.9, wd 5e-4, x0.1 every 90 of 900 epochs).
 _base_ = [
     '../_base_/models/edge_rcf.py', '../_base_/datasets/bsds.py', 'mmseg::_base_/default_runtime.py',
     '../_base_/schedules/schedule_edge_900e.py'

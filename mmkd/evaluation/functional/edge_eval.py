@@ -195,7 +195,7 @@ def summarize_edge_results(image_counts: Union[Sequence[np.ndarray], np.ndarray]
     - ODS (optimal dataset scale): the best F over thresholds. ``ods_mode='interp'`` searches the PR curve linearly
       interpolated between consecutive thresholds (100 steps each), as the BSDS benchmark (``maxF``) and the
       Structured Edge toolbox (``findBestRPF``) do; ``'argmax'`` takes the best of the T thresholds themselves (the
-      evaluation repository the seed's author used). Interpolation can only give an equal or higher F.
+      evaluation repository the 2020 edge article's author used). Interpolation can only give an equal or higher F.
     - OIS (optimal image scale): for each image the threshold of its best F (first one on ties, no interpolation),
       those counts summed over images, then R, P, F.
     - AP: ``interp1(R, P, 0:0.01:1)`` over the unique recalls (last occurrence kept), the sum of the defined (non-NaN)

@@ -108,7 +108,8 @@ def edge_nms(edge: np.ndarray,
     columns nearest each border are faded: the pixel at distance ``k < s`` from a border is multiplied by ``k / s``
     (the outermost one by 0). Computed in float32, as the toolbox does.
 
-    Settings in use: RCF's evaluation (``edge_nms.m``, the setting the seed's evaluation repository follows) uses
+    Settings in use: RCF's evaluation (``edge_nms.m``, the setting the evaluation repository of the 2020 edge
+    article follows) uses
     ``radius=2`` with no pre-smoothing on BSDS (the default here); HED's and pyEdgeEval's use ``presmooth_radius=1``,
     ``radius=1``. Both use ``border=5``, ``multiplier=1.01``, ``orientation_radius=4``.
 

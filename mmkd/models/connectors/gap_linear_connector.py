@@ -12,7 +12,8 @@ from mmkd.registry import MODELS
 class GAPLinearConnector(BaseConnector):
     r"""Global average pooling followed by a fully connected projection: [N, C, H, W] → [N, D].
 
-    The adaptation projections of the seed's Exp. 3, after "Knowledge Adaptation for Efficient Semantic Segmentation"
+    The adaptation projections of Exp. 3 of the 2020 article "Accuracy and runtime tradeoff in modern edge
+    detection algorithms", after "Knowledge Adaptation for Efficient Semantic Segmentation"
     (He et al., CVPR 2019): the teacher's last encoder feature (VGG16 conv5_3, 512 ch) and the student's (MobileNetV2's
     final 1×1 conv, 1280 ch) are each pooled and projected to one common width D, then compared with an MSE
     (mmrazor's ``L2Loss(normalize=False, div_element=True)``, weight 1e4):
@@ -22,14 +23,14 @@ class GAPLinearConnector(BaseConnector):
 
     Used as an mmrazor connector (``ConfigurableDistiller(connectors=...)``): its parameters belong to the distiller
     and train with the student, including the one applied to the teacher's features (the teacher itself stays
-    frozen), as the seed describes. When both projections train, the MSE has a trivial minimum (both constant);
+    frozen), as the article describes. When both projections train, the MSE has a trivial minimum (both constant);
     ``trainable=False`` on the teacher's connector keeps it a fixed (randomly initialised, saved in checkpoints)
     projection instead, which removes that minimum. He et al. use a pre-trained auto-encoder there.
 
     Args:
         in_channels (int): Feature width C.
         out_channels (int): Common width D.
-        trainable (bool): Whether the projection's parameters receive gradients. Defaults to True (the seed).
+        trainable (bool): Whether the projection's parameters receive gradients. Defaults to True (the article).
         init_cfg (dict, optional): mmengine init config. Defaults to None (PyTorch's Linear init).
     """
 

@@ -28,7 +28,8 @@ class EdgeDetector(BaseModel):
 
     - ``mode='loss'``: one entry per output, ``loss_side{k}`` for the side outputs and ``loss_fuse`` for the last,
       each ``output_weights[k] * loss_edge(output_k, gt)``; mmengine sums every ``loss*`` entry, so the training loss
-      is the (weighted) sum over outputs (equal weights 1 by default, as in HED/RCF and the seed's SO Model).
+      is the (weighted) sum over outputs (equal weights 1 by default, as in HED/RCF and the SO Model of
+      the 2020 article "Accuracy and runtime tradeoff in modern edge detection algorithms").
       Ground truth: ``data_sample.gt_edge_map.data`` [1, H, W] in [0, 1] (padding = 255, ignored by the loss).
     - ``mode='predict'``: ``pred_edge_map = PixelData(data=[1, h, w])``, the sigmoid of the final output cropped to the
       un-padded image (``img_shape``) and resized to ``ori_shape`` if a transform resized the image. With

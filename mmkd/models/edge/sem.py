@@ -43,7 +43,7 @@ class ScaleEnhancementModule(BaseModule):
     Perceptual Edge Detection", CVPR 2019) made depthwise, as in the article.
 
     .. math::
-        \\mathrm{SEM}(x) = \\sum_{b=1}^{B} E_b\\big(\\mathrm{ReLU}(\\mathrm{BN}(\\mathrm{DWConv}_{k_b, d_b}(R_b(x))))\\big)
+        \\mathrm{SEM}(x) = \\sum_{b=1}^{B} E_b\\big(\\mathrm{ReLU}(\\mathrm{BN}(\\mathrm{DW}_{k_b, d_b}(R_b(x))))\\big)
 
     Each branch b is a depthwise ``k_b × k_b`` ConvBnReLU with dilation ``d_b`` and padding ``d_b (k_b - 1) / 2`` (the
     size is kept) working at the branch width ``w_b``; :math:`R_b` is a 1×1 ConvBnReLU C → w_b and :math:`E_b` a

@@ -15,7 +15,8 @@ from ..rcf import RCF
 from ..vgg16 import EdgeVGG16
 from .channel_pruning import LayerPruningReport, PruningStep, prune_channels_layer_by_layer
 
-# The seed gives no ratio, only "≈2.8× faster" for its pruned RCF. Keeping 60 % of every trunk conv's outputs
+# The 2020 edge-detection article ("Accuracy and runtime tradeoff in modern edge detection algorithms") gives no
+# ratio, only "≈2.8× faster" for its pruned RCF. Keeping 60 % of every trunk conv's outputs
 # leaves 0.36 of the interior convs' multiply-adds: 2.7× fewer FLOPs (measured by benchmarks/edge_speed.py).
 DEFAULT_KEEP_RATIO = 0.6
 
