@@ -98,6 +98,8 @@ def enable_visualization(cfg: Config, args: argparse.Namespace) -> None:
             hook['test_out_dir'] = args.show_dir
         else:
             cfg.visualizer['save_dir'] = args.show_dir
+    if str(cfg.get('visualizer', {}).get('type', '')).split('.')[-1] == 'SegLocalVisualizer':
+        cfg.visualizer['type'] = 'mmkd.TitledSegLocalVisualizer'  # the same panels, titled
 
 
 def skip_teacher_checkpoint(cfg: Config) -> None:
