@@ -5,10 +5,15 @@ Reports (as ratios: the machines are shared and noisy):
   * train step time of BPKD and of CWD relative to the plain student step, and BPKD / CWD
     (target: BPKD <= 1.15x CWD);
   * the share of the BPKD step spent building the GT edge mask (target: <= 5 %);
+  * the scale of the loss terms on the same 8 training batches, for the student at initialisation and (with
+    --student-ckpt, e.g. a demo student trained alone) a trained one: cross-entropy, CWD at mmrazor's tau=1 /
+    weight 5, BPKD's body term at tau=4 / weight 20 (both softmax forms) and its edge term at weight 50 (both
+    reductions), with the ratios body / CWD and class_sum / mean;
   * with --train-iters > 0, the final mIoU and trimap mIoU of the student trained alone, with CWD and with BPKD
     (the embedded demo's recipe; the teacher is trained first unless --teacher-ckpt is given).
 
     python benchmarks/seg_kd.py [--steps 30] [--train-iters 600] [--data-root data/synthetic_city]
+        [--teacher-ckpt T.pth] [--student-ckpt S.pth]
 """
 import argparse
 import os.path as osp
@@ -23,7 +28,6 @@ from prettytable import PrettyTable
 import mmkd  # noqa: F401
 from mmkd.apis import (DISTILL_CONFIGS, STUDENT_CONFIG, TEACHER_CONFIG, demo_stage_config, ensure_synthetic_city,
                        train_and_test)
-from mmkd.models.utils import boundary_mask
 from mmkd.utils.timing import time_round_robin
 
 
@@ -34,6 +38,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--steps', type=int, default=30, help='timed train steps per method (after 3 warm-up)')
     parser.add_argument('--train-iters', type=int, default=600, help='0: timing only')
     parser.add_argument('--teacher-ckpt', help='a trained demo teacher; trained here when missing')
+    parser.add_argument('--student-ckpt', help='a trained demo student (its loss scales are printed too)')
     return parser.parse_args()
 
 
@@ -45,6 +50,42 @@ def build_trainee(config_path: str, cfg_kwargs: dict, teacher_ckpt: str):
     model = MODELS.build(cfg.model)
     model.train()
     return cfg, model, build_optim_wrapper(model, cfg.optim_wrapper)
+
+
+@torch.no_grad()
+def loss_scales(model, batches) -> dict:
+    """Mean over ``batches`` of every loss term on the logits of ``model`` (a distillation algorithm)."""
+    from mmrazor.models.losses import ChannelWiseDivergence
+
+    from mmkd.models.losses import BPKDLoss
+    model.eval()
+    terms = {'CE (student)': [], 'CWD tau=1 x5': [], 'body zeroed tau=4 x20': [], 'body masked tau=4 x20': [],
+             'edge mean x50': [], 'edge class_sum x50': []}
+    cwd = ChannelWiseDivergence(tau=1, loss_weight=5)
+    bpkd = {form: BPKDLoss(edge_reduction=reduction, body_softmax=form)
+            for form, reduction in (('zeroed', 'mean'), ('masked', 'class_sum'))}
+    for batch in batches:
+        data = model.data_preprocessor(batch, True)
+        logits_S = model.student.decode_head(model.student.extract_feat(data['inputs']))
+        logits_T = model.teacher.decode_head(model.teacher.extract_feat(data['inputs']))
+        labels = torch.stack([sample.gt_sem_seg.data[0] for sample in data['data_samples']]).long()
+        terms['CE (student)'].append(model.student.decode_head.loss_by_feat(logits_S, data['data_samples'])['loss_ce'])
+        terms['CWD tau=1 x5'].append(cwd(logits_S, logits_T))
+        zeroed, masked = (bpkd[form](logits_S, logits_T, labels) for form in ('zeroed', 'masked'))
+        terms['body zeroed tau=4 x20'].append(zeroed['body'])
+        terms['body masked tau=4 x20'].append(masked['body'])
+        terms['edge mean x50'].append(zeroed['edge'])
+        terms['edge class_sum x50'].append(masked['edge'])
+    return {name: float(torch.stack(values).mean()) for name, values in terms.items()}
+
+
+def print_loss_scales(scales: dict) -> None:
+    table = PrettyTable(['student'] + list(next(iter(scales.values()))) + ['body zeroed / CWD', 'class_sum / mean'])
+    for student, values in scales.items():
+        table.add_row([student] + [f'{v:.4g}' for v in values.values()] +
+                      [f'{values["body zeroed tau=4 x20"] / values["CWD tau=1 x5"]:.2f}',
+                       f'{values["edge class_sum x50"] / values["edge mean x50"]:.1f}'])
+    print(f'Loss terms on the same 8 training batches (mean):\n{table}')
 
 
 def main() -> None:
@@ -77,16 +118,22 @@ def main() -> None:
     step_times = {name: statistics.median(values) for name, values in time_round_robin(
         {name: train_step(name) for name in trainees}, args.steps, warmup=3).items()}
 
-    bpkd_loss = trainees['BPKD'][1].distiller.distill_losses['loss_edge']
+    bpkd_loss = trainees['BPKD'][1].distiller.distill_losses['loss_bpkd']
     labels = [torch.stack([s.gt_sem_seg.data[0] for s in batch['data_samples']]).long() for batch in batches]
     logit_size = (cfg.crop_size[0] // 8, cfg.crop_size[1] // 8)
 
     def build_mask(step):
-        # a fresh tensor each call: time the computation, not bpkd_edge_mask's once-per-step reuse
-        boundary_mask.bpkd_edge_mask(labels[step % len(labels)].clone(), 19, logit_size, bpkd_loss.edge_width,
-                                     bpkd_loss.ignore_index, bpkd_loss.compute_iters)
+        bpkd_loss.masks(labels[step % len(labels)], 19, logit_size)
 
     mask_time = statistics.median(time_round_robin({'mask': build_mask}, args.steps, warmup=3)['mask'])
+
+    torch.manual_seed(0)
+    _, fresh, _ = build_trainee(DISTILL_CONFIGS['BPKD'], cfg_kwargs, teacher_ckpt)
+    scales = {'at initialisation': loss_scales(fresh, batches)}
+    if args.student_ckpt:
+        from mmengine.runner import load_checkpoint
+        load_checkpoint(fresh.student, args.student_ckpt, map_location='cpu')
+        scales[f'trained ({osp.basename(osp.dirname(args.student_ckpt))})'] = loss_scales(fresh, batches)
 
     table = PrettyTable(['train step', 'x student', 'x CWD'])
     for name in trainees:
@@ -99,6 +146,8 @@ def main() -> None:
     print(f'BPKD step vs CWD step: {ratio:.3f}x (target <= 1.15x: {"met" if ratio <= 1.15 else "NOT met"})')
     print(f'GT edge mask share of the BPKD step: {100 * share:.2f} % '
           f'(target <= 5 %: {"met" if share <= 0.05 else "NOT met"})')
+
+    print_loss_scales(scales)
 
     if args.train_iters > 0:
         quality = PrettyTable(['student', 'mIoU', 'trimap mIoU'])

@@ -134,7 +134,7 @@ def main(argv: Optional[Sequence[str]] = None) -> str:
             store.put('teacher', 0, teacher_iters, teacher_metrics)
 
     results = {method: {} for method in args.methods}
-    for seed in args.seeds:
+    for seed in args.seeds:  # seed-major: an interrupted run leaves complete seeds (all methods) behind
         for method in args.methods:
             results[method][seed] = run_stage(store, method, seed, args, teacher_ckpt)
 

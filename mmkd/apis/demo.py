@@ -35,7 +35,8 @@ def demo_stage_config(config_path: str, work_dir: str, data_root: str, iters: in
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         cfg[loader].dataset.data_root = data_root
     cfg.train_cfg.max_iters = iters
-    cfg.train_cfg.val_interval = iters
+    # no validation inside train(): train_and_test evaluates once, with runner.test() (same split, same metrics)
+    cfg.train_cfg.val_interval = iters + 1
     cfg.default_hooks.checkpoint.interval = iters
     warmup = max(1, min(50, iters // 10))
     cfg.default_hooks.logger.interval = warmup
