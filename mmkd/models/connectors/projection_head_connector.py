@@ -18,8 +18,8 @@ class ProjectionHeadConnector(BaseConnector):
     memory-based pixel-to-pixel and pixel-to-region losses only (the official code keeps it inside that loss; the
     mini-batch pixel-to-pixel term compares each network's raw features with themselves). As a mmrazor connector it
     is built from ``ConfigurableDistiller(connectors=dict(...))`` and applied in ``loss_forward_mappings`` with
-    ``connector='name'``; its parameters belong to the distiller and are trained with the student. Both convolutions have no bias (the first is followed by a norm layer; the output is
-    L2-normalised by the losses).
+    ``connector='name'``; its parameters belong to the distiller and are trained with the student. Both convolutions
+    have no bias (the first is followed by a norm layer; the output is L2-normalised by the losses).
 
     Args:
         in_channels (int): student feature width.
