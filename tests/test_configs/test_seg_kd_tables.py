@@ -128,6 +128,12 @@ def test_trimap_table3_in_readmes_and_rows_evaluate_it():
         for evaluator in (cfg.val_evaluator, cfg.test_evaluator):
             assert [e['type'] for e in evaluator] == ['IoUMetric', 'mmkd.TrimapIoUMetric']
             assert evaluator[1]['band_width'] == 3
+    # the evaluators build as the runner builds them (mmseg scope, mmkd's metric by its scoped name)
+    from mmengine.evaluator import Evaluator
+    from mmengine.registry import DefaultScope
+    with DefaultScope.overwrite_default_scope('mmseg'):
+        metrics = Evaluator(cfg.val_evaluator).metrics
+    assert [type(m).__name__ for m in metrics] == ['IoUMetric', 'TrimapIoUMetric'] and metrics[1].band_width == 3
 
 
 def _mmseg_metafile_weights():
@@ -184,6 +190,7 @@ def test_every_seg_kd_row_distils_from_its_released_teacher():
     with open(osp.join(MMDET_CONFIGS, 'solov2', 'metafile.yml')) as f:
         mmdet = {m['Name']: m for m in yaml.safe_load(f)['Models']}
     assert solov2.model.teacher_ckpt == mmdet['solov2_x101-dcn_fpn_ms-3x_coco']['Weights']
+    assert _metafile_entries()['solov2_x101-dcn_fpn_8xb2-ms-3x_coco']['Weights'] == solov2.model.teacher_ckpt
 
 
 def test_students_as_bpkd_eval_configs():
