@@ -92,6 +92,26 @@ def seed_of_checkpoint(path: str) -> Optional[int]:
         return None
 
 
+def apply_randomness(cfg, seed: Optional[int], deterministic: bool) -> None:
+    """``cfg.randomness`` from --seed / --deterministic; on --resume without --seed, the checkpoint's seed.
+
+    mmengine builds the samplers (seeded) before it reads the checkpoint's seed, so a resumed run without the same
+    seed would shuffle differently.
+    """
+    randomness = dict(cfg.get('randomness', None) or {})
+    if seed is not None:
+        randomness['seed'] = seed
+    if deterministic:
+        randomness['deterministic'] = True
+    if cfg.get('resume') and seed is None:
+        checkpoint = checkpoint_to_resume(cfg)
+        resumed_seed = seed_of_checkpoint(checkpoint) if checkpoint and osp.isfile(checkpoint) else None
+        if resumed_seed is not None:
+            randomness['seed'] = resumed_seed
+    if randomness:
+        cfg.randomness = randomness
+
+
 def main() -> None:
     args = parse_args()
     cfg = load_run_config(args.config, args.launcher, args.cfg_options, args.work_dir)
@@ -113,18 +133,7 @@ def main() -> None:
         cfg.resume = True
         cfg.load_from = args.resume
 
-    randomness = dict(cfg.get('randomness', None) or {})
-    if args.seed is not None:
-        randomness['seed'] = args.seed
-    if args.deterministic:
-        randomness['deterministic'] = True
-    if cfg.get('resume') and args.seed is None:
-        checkpoint = checkpoint_to_resume(cfg)
-        seed = seed_of_checkpoint(checkpoint) if checkpoint and osp.isfile(checkpoint) else None
-        if seed is not None:
-            randomness['seed'] = seed  # the samplers are built before mmengine reads the checkpoint's seed
-    if randomness:
-        cfg.randomness = randomness
+    apply_randomness(cfg, args.seed, args.deterministic)
     add_safety_hooks(cfg)
     check_dataset_folders(cfg, ('train_dataloader', 'val_dataloader'))
 

@@ -80,6 +80,10 @@ class RNGStateHook(Hook):
     the sampler must have the same seed as the checkpointed run (``tools/train.py --resume`` reads it from the
     checkpoint); a different seed is a WARNING naming both.
 
+    Distributed runs: checkpoints are written by rank 0, so every rank resumes with rank 0's states (the main
+    processes' draws, e.g. Dropout masks, are then the same on all ranks; exact per-rank resume would need one
+    state per rank in the checkpoint).
+
     ``tools/train.py`` adds this hook to every run.
     """
 
