@@ -1,5 +1,7 @@
 # Copyright (c) mmkd contributors. All rights reserved.
+import importlib.util
 import math
+import os.path as osp
 
 import pytest
 import torch
@@ -8,6 +10,7 @@ import torch.nn.functional as F
 
 from mmkd.models.losses import CIRKDMemoryLoss, CIRKDMiniBatchLoss
 from tests.helpers.distill_configs import build_distill_model, random_seg_batch
+from tests.helpers.tools import REPO_ROOT
 
 CIRKD_CONFIG = 'configs/cirkd/cirkd_pspnet-r18w32-to-r18w16_1xb4-600i_synthcity-128x256.py'
 
@@ -270,3 +273,15 @@ def test_config_one_step():
     state = model.state_dict()
     assert state['distiller.distill_losses.loss_memory.pixel_queue'].shape == (19, 20000, 64)
     assert state['distiller.distill_losses.loss_memory.region_queue_count'].sum() > 0
+
+
+def test_memory_benchmark_measures_a_tiny_case():
+    """benchmarks/cirkd_memory.py's measurement on a tiny map: the pooled grid and the one-matrix size it reports."""
+    spec = importlib.util.spec_from_file_location('cirkd_memory', osp.join(REPO_ROOT, 'benchmarks', 'cirkd_memory.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    result = module.run_case(4, 6, 8, 16, 64, batch=1, threads=1)  # 128 pixels > 64: pooled 2x2 to 4x8
+    assert (result['pool_factor'], result['grid']) == (2, '4x8')
+    assert result['matrix_gib'] == pytest.approx(32**2 * 4 / 2**30)
+    assert result['step_peak_gib'] >= 0 and math.isfinite(result['loss'])
+    assert module.CASES['hrnet-w18s'] == (270, 720, 128, 256, 8192)  # the method base's max_pixels
