@@ -26,8 +26,8 @@ What is measured, per thread setting (default: 1 thread first, then all cores):
   * contention: the load average, and the system-wide CPU use over the 0.2 s before every timed call.
 
 The pruned RCF: by default the widths of ``mmkd.models.edge.pruning`` at ``--keep-ratio`` (default 0.6) on random
-weights: speed depends on the widths only, so nothing is pruned (the LASSO selection on random data took minutes
-and did not change a width). ``--pruned-config`` / ``--pruned-checkpoint`` time the pruning tool's real output.
+weights: speed depends on the widths only, and the tool's widths follow from the keep ratio alone (its LASSO only
+picks which channels survive), so nothing is pruned (pruning a random RCF on random images took minutes before). ``--pruned-config`` / ``--pruned-checkpoint`` time the pruning tool's real output.
 All other weights are random. Ends with ``student vs RCF (<runtime>): N.Nx faster`` and ``student vs pruned RCF
 (<runtime>): N.Nx faster`` per runtime (student = Model), 1 thread first, and the issue's targets met or not.
 """
