@@ -176,8 +176,11 @@ def install_pipeline_file_notes() -> None:
             return data
         except Exception as error:
             if files and not getattr(error, '_mmkd_noted', False):
-                error.add_note(f'mmkd: raised by {type(current).__name__} of the data pipeline on {files}')
-                error._mmkd_noted = True
+                try:
+                    error.add_note(f'mmkd: raised by {type(current).__name__} of the data pipeline on {files}')
+                    error._mmkd_noted = True
+                except (AttributeError, TypeError):  # an exception type that takes no attributes: left as it is
+                    pass
             raise
 
     __call__._mmkd_notes = True  # type: ignore[attr-defined]

@@ -60,3 +60,29 @@ def test_registries_are_children_of_mmengine_roots():
     assert MODELS.parent is ROOT_MODELS and MODELS.scope == 'mmkd'
     # a config in another scope names mmkd modules as 'mmkd.Name'
     assert RAZOR_MODELS.get('mmkd.CheckedSingleTeacherDistill') is MODELS.get('CheckedSingleTeacherDistill')
+
+
+def test_mmkd_bases_are_built_in_their_default_scope():
+    """Fix 4: what a config inherits through ``mmkd::`` keeps the scope the base was written for (its
+    default_scope), not a blanket ``_scope_='mmkd'`` that mmkd's registries cannot resolve."""
+    from mmengine.config import Config
+    cfg = Config.fromstring("_base_ = ['mmkd::demo/pspnet_r18-w16-d8_1xb4-600i_synthcity-128x256.py']\n", '.py')
+    assert cfg.default_hooks.visualization.get('_scope_') in (None, 'mmseg')
+    assert cfg.train_dataloader.dataset.get('_scope_') in (None, 'mmseg')
+    assert compat.mmkd_base_scope(compat.osp.join(
+        compat.osp.dirname(mmkd.__file__), '..', 'configs', 'rm_pfi', 'detectors',
+        'retinanet_r18_fpn_8xb2-1x_coco.py')) == 'mmdet'
+
+
+def test_pipeline_errors_name_the_files():
+    """Fix 6: an exception leaving a dataset pipeline carries a note with the sample's files; type and message kept."""
+    import pytest
+    from mmengine.dataset import Compose
+
+    def broken(results):
+        raise OSError('cannot identify image file <_io.BytesIO object>')
+
+    pipeline = Compose([broken])
+    with pytest.raises(OSError, match='cannot identify image file') as error:
+        pipeline(dict(img_path='a/leftImg8bit.png', seg_map_path='a/gtFine_labelTrainIds.png'))
+    assert any("seg_map_path='a/gtFine_labelTrainIds.png'" in note for note in error.value.__notes__)
