@@ -1,8 +1,8 @@
 # Copyright (c) mmkd contributors. All rights reserved.
 """Detection KD (Rank Mimicking + PFI) step cost on CPU, measured in one run.
 
-For each detector family (the RM + PFI (AAAI 2022) Table 1 pairs: R50 teacher -> R18 student, random initialisation, real
-synthetic-COCO batches), interleaving the step functions so that load drift hits all alike:
+For each detector family (the RM + PFI (AAAI 2022) Table 1 pairs: R50 teacher -> R18 student, random initialisation,
+real synthetic-COCO batches), interleaving the step functions so that load drift hits all alike:
   * the RM + PFI distillation train step vs the baseline "teacher forward (no_grad) + plain student train step"
     (target: <= 1.10x): median step times and the median [quartiles] of the per-round ratios, which show the noise;
   * the assignment adapter: reading the positives recorded from the student loss's own target computation (what the

@@ -53,8 +53,8 @@ class RankMimickingLoss(nn.Module):
 
     Scores (``mode``): ``'cls'``, the classification logit of :math:`m`'s class at :math:`a` (the sigmoid of it with
     ``use_sigmoid=True``); ``'loc'``, the IoU of the box predicted at :math:`a` with :math:`m`'s GT box (each model
-    its own boxes); ``'cls+loc'``, the sum of both terms (RM + PFI (AAAI 2022) Table 4). The anchors keep their order: the two
-    distributions are compared anchor by anchor, never sorted. An instance with a single positive has a one-point
+    its own boxes); ``'cls+loc'``, the sum of both terms (RM + PFI (AAAI 2022) Table 4). The anchors keep their order:
+    the two distributions are compared anchor by anchor, never sorted. An instance with a single positive has a one-point
     distribution (no rank) and is skipped; with no instance left the loss is a zero that still depends on the
     student's scores (0, no NaN, and the graph stays connected for DDP).
 
@@ -149,7 +149,8 @@ class RankMimickingLoss(nn.Module):
               cls_scores_T: Optional[Tensor] = None,
               ious_S: Optional[Tensor] = None,
               ious_T: Optional[Tensor] = None) -> Dict[str, Tensor]:
-        """The weighted terms of :meth:`forward` (same arguments): ``{'cls': α·L_cls}`` and/or ``{'loc': α·L_loc}``."""
+        """The weighted terms of :meth:`forward` (same arguments): ``{'cls': α·L_cls}`` and/or
+        ``{'loc': α·L_loc}``."""
         terms = {}
         if self.uses_cls:
             cls_scores_S, cls_scores_T = self._required(cls_scores_S, cls_scores_T, 'cls_scores')
