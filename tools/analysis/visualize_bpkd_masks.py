@@ -126,7 +126,10 @@ def main() -> None:
     known = labels < min(args.num_classes, len(palette))
     colour[known] = palette[labels[known]]
     panels = [image, colour, np.repeat(edge[..., None], 3, axis=2), np.repeat(body[..., None], 3, axis=2)]
-    separator = np.full((image.shape[0], 4, 3), 255, dtype=np.uint8)
+    from mmkd.engine.visualization import with_title_band  # each panel says what it shows, above it
+    panels = [with_title_band(panel, title)
+              for panel, title in zip(panels, ('image', 'labels', 'edge mask', 'body mask'))]
+    separator = np.full((panels[0].shape[0], 4, 3), 255, dtype=np.uint8)
     picture = np.concatenate([part for panel in panels for part in (panel, separator)][:-1], axis=1)
     mmcv.imwrite(picture, args.out)
     print_band_statistics(torch.from_numpy(labels.astype(np.int64))[None], args, args.label)

@@ -23,6 +23,18 @@ def put_title(image: np.ndarray, title: str) -> np.ndarray:
     return image
 
 
+def with_title_band(image: np.ndarray, title: str) -> np.ndarray:
+    """``image`` [H, W, 3] (uint8) with a dark band above it carrying ``title``: no pixel of the image is covered."""
+    scale = max(0.35, min(1.0, image.shape[1] / 640))
+    thickness = 1 if scale < 0.7 else 2
+    # the band's height from a fixed reference text: panels of one width get bands of one height, whatever the title
+    (_, height), baseline = cv2.getTextSize('Ag', cv2.FONT_HERSHEY_SIMPLEX, scale, thickness)
+    band = np.full((height + baseline + 6, image.shape[1], 3), 32, dtype=image.dtype)
+    cv2.putText(band, title, (4, height + 3), cv2.FONT_HERSHEY_SIMPLEX, scale, (255, 255, 255), thickness,
+                cv2.LINE_AA)
+    return np.concatenate([band, image], axis=0)
+
+
 @VISUALIZERS.register_module()
 class TitledSegLocalVisualizer(SegLocalVisualizer):
     """:class:`mmseg.visualization.SegLocalVisualizer` whose side-by-side panels say what they show.
