@@ -149,3 +149,22 @@ def test_cli_exports_and_verifies(tmp_path):
     diffs = [float(line.rsplit('=', 1)[1]) for line in result.stdout.splitlines() if 'max |probability diff|' in line]
     assert len(diffs) == 2 and max(diffs) <= PARITY and out.is_file()
     assert np.isfinite(diffs).all()
+
+
+def test_openvino_backend_parity(edge_model, tmp_path):
+    """The second backend behind the same interface: OpenVINO on the same dynamic file, two sizes."""
+    pytest.importorskip('openvino')
+    model = edge_model('SO Model')
+    eager = copy.deepcopy(model)
+    onnx_file = str(tmp_path / 'so_model.onnx')
+    export_onnx(model, onnx_file, shape=(32, 32), outputs='all')
+    session = BackendSession(onnx_file, backend='openvino', num_threads=1)
+    for size in [(32, 32), (45, 61)]:
+        inputs = images(size)
+        with torch.no_grad():
+            reference = eager(inputs, mode='tensor')
+        outputs = session.run(inputs.numpy())
+        assert len(outputs) == len(reference) == 6
+        diff = max(float((torch.sigmoid(torch.from_numpy(o)) - torch.sigmoid(r)).abs().max())
+                   for o, r in zip(outputs, reference))
+        assert diff <= PARITY, (size, diff)
