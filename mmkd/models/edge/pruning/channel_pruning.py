@@ -500,7 +500,7 @@ def prune_channels_layer_by_layer(model: nn.Module,
     original = copy.deepcopy(model)
     generator = torch.Generator().manual_seed(seed)
     reports = []
-    for step in steps:
+    for position, step in enumerate(steps, 1):
         producer = _check_conv(model.get_submodule(step.producer), step.producer)
         consumer = _check_conv(model.get_submodule(step.consumer), step.consumer)
         num_channels = producer.out_channels
@@ -536,7 +536,7 @@ def prune_channels_layer_by_layer(model: nn.Module,
         reports.append(report)
         if logger is not None:
             print_log(
-                f'[channel pruning] {step.producer}: {num_channels} -> {len(kept)} channels '
+                f'[channel pruning {position}/{len(steps)}] {step.producer}: {num_channels} -> {len(kept)} channels '
                 f'(LASSO alpha={selection.alpha:.3g}{"" if selection.exact else ", top-|beta| tie-break"}); '
                 f'{step.consumer} relative error {error_before:.4f} (unpruned) -> {error_after:.4f} (pruned, refit)'
                 + ''.join(f'; {name} {err:.4f}' for name, err in side_errors.items()),
