@@ -263,11 +263,14 @@ def test_runner_injection_of_an_mmseg_base_preprocessor_is_caught(tmp_path):
     """The whole path: a config inheriting an mmseg base with `data_preprocessor` (size 512x1024), built by the
     Runner (which injects it into the model config)."""
     from mmengine.runner import Runner
-    mmseg_base = Config.fromstring("_base_ = ['mmseg::_base_/models/pspnet_r50-d8.py']", '.py')
-    cfg = Config(dict(model=distill_cfg(), work_dir=str(tmp_path), default_scope='mmseg',
-                      data_preprocessor=dict(mmseg_base.data_preprocessor, size=(512, 1024))))
-    with pytest.raises(ValueError, match='top-level `data_preprocessor`'):
+    cfg = Config.fromstring(
+        "_base_ = ['mmseg::pspnet/pspnet_r18-d8_4xb2-80k_cityscapes-512x1024.py']\n"
+        f"model = dict(_delete_=True, **{distill_cfg()!r})\n"
+        f"work_dir = {str(tmp_path)!r}\n", '.py')
+    assert tuple(cfg.data_preprocessor.size) == (512, 1024)  # what mmseg's base leaves at the top level
+    with pytest.raises(ValueError, match=r'top-level `data_preprocessor`') as error:
         Runner.from_cfg(cfg)
+    assert 'size: (512, 1024) vs (32, 64)' in str(error.value)
 
 
 # --- plain config files as cfg_path ---------------------------------------------------------------------------------
