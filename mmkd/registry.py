@@ -23,7 +23,8 @@ from mmengine.registry import TRANSFORMS as MMENGINE_TRANSFORMS
 from mmengine.registry import VISUALIZERS as MMENGINE_VISUALIZERS
 from mmengine.registry import Registry
 
-MODELS = Registry('model', parent=MMENGINE_MODELS, locations=['mmkd.models'])
+# mmkd.deploy registers DeployHook and BackendEdgeNet; `import mmkd` imports neither package (no mmdet on import).
+MODELS = Registry('model', parent=MMENGINE_MODELS, locations=['mmkd.models', 'mmkd.deploy'])
 MODEL_WRAPPERS = Registry('model_wrapper', parent=MMENGINE_MODEL_WRAPPERS, locations=['mmkd.models'])
 TASK_UTILS = Registry('task util', parent=MMENGINE_TASK_UTILS, locations=['mmkd.models'])
 
@@ -34,7 +35,7 @@ TRANSFORMS = Registry('transform', parent=MMENGINE_TRANSFORMS, locations=['mmkd.
 METRICS = Registry('metric', parent=MMENGINE_METRICS, locations=['mmkd.evaluation'])
 EVALUATOR = Registry('evaluator', parent=MMENGINE_EVALUATOR, locations=['mmkd.evaluation'])
 
-HOOKS = Registry('hook', parent=MMENGINE_HOOKS, locations=['mmkd.engine'])
+HOOKS = Registry('hook', parent=MMENGINE_HOOKS, locations=['mmkd.engine', 'mmkd.deploy'])
 LOOPS = Registry('loop', parent=MMENGINE_LOOPS, locations=['mmkd.engine'])
 OPTIMIZERS = Registry('optimizer', parent=MMENGINE_OPTIMIZERS, locations=['mmkd.engine'])
 OPTIM_WRAPPERS = Registry('optim_wrapper', parent=MMENGINE_OPTIM_WRAPPERS, locations=['mmkd.engine'])

@@ -15,6 +15,7 @@ def register_all_modules(init_default_scope: bool = True) -> None:
         init_default_scope (bool): also set the default scope to ``mmkd``. Defaults to True.
     """
     import mmkd.datasets  # noqa: F401,F403
+    import mmkd.deploy  # noqa: F401,F403
     import mmkd.engine  # noqa: F401,F403
     import mmkd.evaluation  # noqa: F401,F403
     import mmkd.models  # noqa: F401,F403
