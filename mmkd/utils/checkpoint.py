@@ -53,13 +53,53 @@ def history_buffer_statistic(owner: Any, name: str) -> Callable:
         f'only reference HistoryBuffer statistics {HISTORY_BUFFER_STATISTICS}.')
 
 
+# What users added with add_safe_globals(). Process-wide on purpose, like torch.serialization.add_safe_globals: the
+# loader is called by mmengine (CheckpointLoader), which has no way to pass a per-call list through.
+_USER_SAFE_GLOBALS: List[Any] = []
+
+
+def add_safe_globals(safe_globals: List[Any]) -> None:
+    """Allow more classes/functions in the checkpoints mmkd loads (``weights_only=True`` stays on).
+
+    ``import mmkd`` replaces mmengine's checkpoint loading (``load_checkpoint``, ``Runner.load_checkpoint``,
+    ``init_cfg=dict(type='Pretrained')``) with :func:`safe_torch_load`, which refuses any pickled object outside the
+    allow-list. A project whose checkpoints hold objects of its own (say a config dataclass in ``meta``) registers
+    them once, e.g. next to its module definitions::
+
+        from mmkd.utils import add_safe_globals
+        add_safe_globals([MyRunInfo])
+
+    Only allow classes whose unpickling runs no code you do not trust: torch rebuilds them with ``__setstate__`` /
+    ``__dict__`` updates (or ``__reduce__`` for the ones it knows), so a plain data class is safe; a function is not
+    meant to be.
+
+    Args:
+        safe_globals (list): classes or functions, or ``(object, 'module.QualName')`` pairs for objects pickled under
+            another name (as :func:`torch.serialization.add_safe_globals` takes them).
+
+    Raises:
+        TypeError: an entry is neither a class/function nor such a pair.
+    """
+    if not isinstance(safe_globals, (list, tuple)):
+        raise TypeError(f'add_safe_globals expects a list of classes/functions, got {type(safe_globals).__name__}: '
+                        f'write add_safe_globals([{getattr(safe_globals, "__name__", "MyClass")}]).')
+    for entry in safe_globals:
+        pair = isinstance(entry, tuple) and len(entry) == 2 and isinstance(entry[1], str) and callable(entry[0])
+        if not (pair or isinstance(entry, type) or callable(entry)):
+            raise TypeError(f'add_safe_globals: {entry!r} is not a class, a function or an (object, "module.Name") '
+                            f'pair.')
+        if entry not in _USER_SAFE_GLOBALS:
+            _USER_SAFE_GLOBALS.append(entry)
+
+
 def checkpoint_safe_globals() -> List[Any]:
-    """The classes and functions mmengine writes into checkpoints: the whole allow-list.
+    """The classes and functions mmengine writes into checkpoints, plus what :func:`add_safe_globals` added: the
+    whole allow-list.
 
     Returns:
         list: objects (or ``(object, 'pickled.name')`` pairs) for :class:`torch.serialization.safe_globals`.
     """
-    return [HistoryBuffer, (history_buffer_statistic, 'builtins.getattr'), *_numpy_globals()]
+    return [HistoryBuffer, (history_buffer_statistic, 'builtins.getattr'), *_numpy_globals(), *_USER_SAFE_GLOBALS]
 
 
 def safe_torch_load(file: Union[str, os.PathLike, Any], map_location: MapLocation = None,
