@@ -2,7 +2,8 @@
 """CPU time of the BSDS edge evaluator per image, on the real BSDS bench maps, measured in one run.
 
 ``mmkd.evaluation.functional.evaluate_edge_image`` (NMS, 99 thresholds, thinning, matching against every annotator)
-on the 5 real annotations and soft maps of ``../shared/data/bsds500_bench``, in three modes, interleaved per image:
+on the 5 real annotations and soft maps of ``tests/data/bsds500_bench`` (the BSDS500 benchmark's own test data), in
+three modes, interleaved per image:
 
   * ``before`` (with ``--baseline-rev REV``): ``evaluate_edge_image`` of ``mmkd/evaluation/functional`` as it was at
     git revision REV (read with ``git show``, imported from a temporary folder), e.g. ``0ad9a0d``, before the speed-ups;
@@ -34,7 +35,7 @@ import numpy as np
 
 from mmkd.evaluation.functional import evaluate_edge_image, load_bsds_boundaries, summarize_edge_results
 
-BENCH = osp.join(osp.dirname(__file__), '..', '..', 'shared', 'data', 'bsds500_bench')
+BENCH = osp.join(osp.dirname(osp.abspath(__file__)), '..', 'tests', 'data', 'bsds500_bench')
 
 
 def parse_args() -> argparse.Namespace:

@@ -19,7 +19,7 @@ from mmkd.datasets.synthetic.cityscapes import LABEL_ID_TO_COLOUR
 from mmkd.datasets.synthetic.common import near_boundary_mask
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-REAL_BSDS_GT = '/work/shared/data/bsds500_bench/groundTruth'
+REAL_BSDS_GT = osp.join(REPO_ROOT, 'tests', 'data', 'bsds500_bench', 'groundTruth')
 
 # Small settings that still exercise everything: 10 images guarantee all 19 Cityscapes classes in a split.
 CITY_KW = dict(num_train=10, num_val=2)
@@ -277,7 +277,6 @@ def _mat_structure(path: str) -> list:
     return sorted(set(out), key=str)
 
 
-@pytest.mark.skipif(not osp.isdir(REAL_BSDS_GT), reason='real BSDS500 ground-truth samples not available')
 def test_bsds_mat_matches_real_structure(bsds):
     root, _ = bsds
     real = _mat_structure(sorted(glob.glob(osp.join(REAL_BSDS_GT, '*.mat')))[0])

@@ -15,7 +15,7 @@ from mmkd.evaluation import EdgeMetric
 from mmkd.evaluation.functional import (EdgeMatcher, evaluate_edge_image, load_bsds_boundaries, match_edges,
                                         thin_edges, thin_nested_edges)
 
-BENCH = osp.join(osp.dirname(__file__), '..', '..', '..', 'shared', 'data', 'bsds500_bench')
+BENCH = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'data', 'bsds500_bench')  # see its README
 
 
 def soft_contours(shape, seed):
@@ -110,7 +110,6 @@ def test_edge_metric_validates_max_exact_size():
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not osp.isdir(BENCH), reason='../shared/data/bsds500_bench is not available')
 def test_real_map_reuse_is_identical_and_blockwise_keeps_recall():
     mat = sorted(glob.glob(osp.join(BENCH, 'groundTruth', '*.mat')))[-1]
     name = osp.splitext(osp.basename(mat))[0]

@@ -12,7 +12,7 @@ from scipy import ndimage
 from mmkd.evaluation.functional import (conv_tri, edge_nms, edge_thresholds, evaluate_edge_image, load_bsds_boundaries,
                                         match_edges, summarize_edge_results, thin_edges)
 
-BENCH = osp.join(osp.dirname(__file__), '..', '..', '..', 'shared', 'data', 'bsds500_bench')
+BENCH = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'data', 'bsds500_bench')  # see its README
 
 
 def vertical_line(shape, col, rows=None):
@@ -286,7 +286,6 @@ def test_thinning_is_guo_hall_as_matlab_documents_it():
 # ------------------------------------------------------------------ real BSDS ground truth
 
 
-@pytest.mark.skipif(not osp.isdir(BENCH), reason='../shared/data/bsds500_bench is not available')
 def test_reproduces_the_matlab_benchmark_on_real_bsds_annotations():
     """``boundaryBench(..., nthresh=5)`` on 5 real BSDS images (no NMS, thinning on), printed in test_2/.
 

@@ -10,7 +10,7 @@ import pytest
 
 from tests.helpers.tools import REPO_ROOT, run_tool
 
-BENCH = osp.join(REPO_ROOT, '..', 'shared', 'data', 'bsds500_bench')
+BENCH = osp.join(REPO_ROOT, 'tests', 'data', 'bsds500_bench')  # see its README
 TOOL = osp.join(REPO_ROOT, 'tools', 'analysis', 'eval_edges.py')
 
 
@@ -22,7 +22,6 @@ def load_tool():
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not osp.isdir(BENCH), reason='../shared/data/bsds500_bench is not available')
 def test_real_bsds_folder_reproduces_the_benchmark_files(tmp_path):
     out = tmp_path / 'eval'
     result = run_tool([sys.executable, TOOL, osp.join(BENCH, 'png'), osp.join(BENCH, 'groundTruth'), '--thresholds',

@@ -12,7 +12,7 @@ from mmkd.registry import METRICS
 class TrimapIoUMetric(IoUMetric):
     """IoU restricted to a band around the ground-truth class boundaries (the "trimap").
 
-    Boundary quality measure used by BPKD (Liu et al., WACV 2024, seed 002 Table 3; after Kohli et al., "Robust
+    Boundary quality measure used by BPKD (Liu et al., WACV 2024, supplementary Table 3; after Kohli et al., "Robust
     Higher Order Potentials", IJCV 2009): per-class IoU computed only on pixels within ``band_width`` pixels
     (Chebyshev distance) of a GT class boundary. The band is the same function as BPKD's edge mask
     (:func:`mmkd.models.utils.class_boundary_mask`, kernel ``2 * band_width + 1``), taken over all classes.
