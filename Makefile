@@ -2,7 +2,7 @@
 PYTHON_VENV := .venv/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: env demo test test-fast
+.PHONY: env demo test test-fast lint lock
 
 env:
 	bash tools/setup_env.sh
@@ -15,3 +15,14 @@ test: env
 
 test-fast: env
 	$(PYTHON_VENV) -m pytest tests -m "not slow" $(PYTEST_ARGS)
+
+# ruff (pinned in requirements/tests.txt; settings in pyproject.toml): pyflakes, pycodestyle, import order.
+lint: env
+	$(PYTHON_VENV) -m ruff check .
+
+# requirements/lock.txt from the working .venv (see its header): every installed package but pip and mmkd itself.
+lock:
+	{ sed -n '/^#/p' requirements/lock.txt; \
+	  $(PYTHON_VENV) -m pip freeze --all --exclude-editable | grep -v '^pip==\|^#\|^-e' \
+	  | sed 's/^torch==\([0-9.]*\)+cpu$$/torch==\1/'; } > requirements/lock.txt.new
+	mv requirements/lock.txt.new requirements/lock.txt

