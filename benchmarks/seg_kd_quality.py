@@ -157,14 +157,16 @@ def main(argv: Optional[Sequence[str]] = None) -> str:
         table.add_row(['teacher', 1] + [f'{teacher_metrics[key]:.2f}' for key, _ in METRICS] + ['-'])
     lines.append(str(table))
 
-    others = [method for method in args.methods if method not in ('student', 'CWD')]
-    if 'CWD' in args.methods and others:
-        paired = PrettyTable(['difference to CWD', 'metric'] + [f'seed {seed}' for seed in args.seeds] +
-                             ['mean ± std'])
-        for method in others:
+    # paired differences: every BPKD form to CWD, and every BPKD variant to BPKD
+    pairs = [(method, 'CWD') for method in args.methods if method.startswith('BPKD') and 'CWD' in args.methods]
+    pairs += [(method, 'BPKD') for method in args.methods if method.startswith('BPKD-') and 'BPKD' in args.methods]
+    if pairs:
+        paired = PrettyTable(['difference', 'metric'] + [f'seed {seed}' for seed in args.seeds] + ['mean ± std'])
+        for method, reference in pairs:
             for key, label in METRICS:
-                diffs = [results[method][seed][key] - results['CWD'][seed][key] for seed in args.seeds]
-                paired.add_row([f'{method} - CWD', label] + [f'{d:+.2f}' for d in diffs] + [mean_std(diffs)])
+                diffs = [results[method][seed][key] - results[reference][seed][key] for seed in args.seeds]
+                paired.add_row([f'{method} - {reference}', label] + [f'{d:+.2f}' for d in diffs] +
+                               [mean_std(diffs)])
         lines.append(f'Paired per seed:\n{paired}')
     report = '\n'.join(lines)
     print(report, flush=True)

@@ -30,6 +30,25 @@ def test_mean_and_sample_std():
     assert script.METHODS['BPKD-body-masked'][1] == {'model.distiller.distill_losses.loss_bpkd.body_softmax': 'masked'}
 
 
+def test_report_pairs_bpkd_forms_with_cwd_and_variants_with_bpkd(tmp_path, monkeypatch):
+    script = load_script()
+    values = {('student', 0): 18.0, ('CWD', 0): 23.0, ('BPKD', 0): 21.0, ('BPKD-body-masked', 0): 21.5,
+              ('student', 1): 19.0, ('CWD', 1): 24.0, ('BPKD', 1): 23.0, ('BPKD-body-masked', 1): 22.0}
+    store = script.ResultStore(str(tmp_path / 'results.json'), fresh=True)
+    store.put('teacher', 0, 3, {'mIoU': 30.0, 'trimap/mIoU': 20.0})
+    for (method, seed), miou in values.items():
+        store.put(method, seed, 3, {'mIoU': miou, 'trimap/mIoU': miou - 5, 'minutes': 1.0})
+    monkeypatch.setattr(script, 'ensure_synthetic_city', lambda *args, **kwargs: None)
+    monkeypatch.setattr(script.osp, 'isfile', lambda path: True)  # the stored teacher's checkpoint
+    report = script.main(['--seeds', '0', '1', '--iters', '3', '--methods', 'student', 'CWD', 'BPKD',
+                          'BPKD-body-masked', '--work-dir', str(tmp_path)])
+    assert '| BPKD-body-masked | 2 | 21.75 ± 0.35 |' in report  # mean 21.75, sample std 0.5 / sqrt(2)
+    assert re.search(r'\|\s*BPKD - CWD\s*\|\s*mIoU\s*\|\s*-2.00\s*\|\s*-1.00\s*\|\s*-1.50 ± 0.71\s*\|', report)
+    assert re.search(r'\|\s*BPKD-body-masked - BPKD\s*\|\s*mIoU\s*\|\s*\+0.50\s*\|\s*-1.00\s*\|', report)
+    assert not re.search(r'\|\s*student - ', report)  # the student alone is no BPKD form
+    assert re.search(r'\|\s*teacher\s*\|\s*1\s*\|\s*30.00\s*\|\s*20.00\s*\|', report)
+
+
 @pytest.mark.slow  # ~40 s on an idle 2-core CPU: a teacher and three students of 2 iterations each, 4 val images
 def test_smoke_run_prints_the_tables_and_resumes(tmp_path, synthetic_city):
     args = [sys.executable, SCRIPT, '--seeds', '0', '--iters', '2', '--methods', 'student', 'CWD', 'BPKD',
