@@ -34,8 +34,14 @@ import torch
 from prettytable import PrettyTable
 
 import mmkd  # noqa: F401  (compat layer + registries)
-from mmkd.apis import (DISTILL_CONFIGS, STUDENT_CONFIG, TEACHER_CONFIG, demo_stage_config, ensure_synthetic_city,
-                       train_and_test)
+from mmkd.apis import (
+    DISTILL_CONFIGS,
+    STUDENT_CONFIG,
+    TEACHER_CONFIG,
+    demo_stage_config,
+    ensure_synthetic_city,
+    train_and_test,
+)
 
 BPKD_LOSS = 'model.distiller.distill_losses.loss_bpkd'
 # method -> (config, cfg options merged on top of it)
@@ -63,6 +69,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('--num-val', type=int, default=30, help='validation images to generate')
     parser.add_argument('--teacher-ckpt', help='a trained demo teacher (trained here when omitted)')
     parser.add_argument('--fresh', action='store_true', help='discard the stored results of earlier runs')
+    parser.add_argument('--workers', type=int, help='dataloader worker processes (default: the configs\' 2)')
     return parser.parse_args(argv)
 
 
@@ -96,6 +103,15 @@ class ResultStore:
             json.dump(self.results, f, indent=1, sort_keys=True)
 
 
+def set_workers(cfg, workers: Optional[int]) -> None:
+    """Dataloader workers of every loader (0: none, e.g. for a smoke run where spawning them costs most)."""
+    if workers is None:
+        return
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        cfg[loader].num_workers = workers
+        cfg[loader].persistent_workers = workers > 0
+
+
 def run_stage(store: ResultStore, method: str, seed: int, args: argparse.Namespace, teacher_ckpt: str) -> dict:
     """Train and test one (method, seed), or return its stored metrics."""
     stored = store.get(method, seed, args.iters)
@@ -107,6 +123,7 @@ def run_stage(store: ResultStore, method: str, seed: int, args: argparse.Namespa
                             args.iters, seed)
     if options:
         cfg.merge_from_dict(options)
+    set_workers(cfg, args.workers)
     if 'teacher_ckpt' in cfg.model:
         cfg.model.teacher_ckpt = teacher_ckpt
     start = time.time()
@@ -132,6 +149,7 @@ def main(argv: Optional[Sequence[str]] = None) -> str:
         teacher_iters = args.teacher_iters or args.iters
         teacher_cfg = demo_stage_config(TEACHER_CONFIG, osp.join(args.work_dir, 'teacher'), args.data_root,
                                         teacher_iters, 0)
+        set_workers(teacher_cfg, args.workers)
         teacher_ckpt = osp.join(teacher_cfg.work_dir, f'iter_{teacher_iters}.pth')
         teacher_metrics = store.get('teacher', 0, teacher_iters)
         if teacher_metrics is None or not osp.isfile(teacher_ckpt):

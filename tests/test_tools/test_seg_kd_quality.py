@@ -49,10 +49,11 @@ def test_report_pairs_bpkd_forms_with_cwd_and_variants_with_bpkd(tmp_path, monke
     assert re.search(r'\|\s*teacher\s*\|\s*1\s*\|\s*30.00\s*\|\s*20.00\s*\|', report)
 
 
-@pytest.mark.slow  # ~40 s on an idle 2-core CPU: a teacher and three students of 2 iterations each, 4 val images
+@pytest.mark.slow  # a teacher and three students of 2 iterations, 4 val images, no workers: 123 s measured niced
+# beside a training run on the 2-core CPU (load ~3); not measured on an idle machine
 def test_smoke_run_prints_the_tables_and_resumes(tmp_path, synthetic_city):
     args = [sys.executable, SCRIPT, '--seeds', '0', '--iters', '2', '--methods', 'student', 'CWD', 'BPKD',
-            '--work-dir', str(tmp_path / 'work'), '--data-root', synthetic_city, '--num-val', '4']
+            '--work-dir', str(tmp_path / 'work'), '--data-root', synthetic_city, '--num-val', '4', '--workers', '0']
     result = run_tool(args)
     assert result.returncode == 0, result.stderr[-5000:]
     rows = {}
