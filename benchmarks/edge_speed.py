@@ -27,7 +27,8 @@ What is measured, per thread setting (default: 1 thread first, then all cores):
 
 The pruned RCF: by default the widths of ``mmkd.models.edge.pruning`` at ``--keep-ratio`` (default 0.6) on random
 weights: speed depends on the widths only, and the tool's widths follow from the keep ratio alone (its LASSO only
-picks which channels survive), so nothing is pruned (pruning a random RCF on random images took minutes before). ``--pruned-config`` / ``--pruned-checkpoint`` time the pruning tool's real output.
+picks which channels survive), so nothing is pruned (pruning a random RCF on random images took minutes before).
+``--pruned-config`` / ``--pruned-checkpoint`` time the pruning tool's real output.
 All other weights are random. Ends with ``student vs RCF (<runtime>): N.Nx faster`` and ``student vs pruned RCF
 (<runtime>): N.Nx faster`` per runtime (student = Model), 1 thread first, and the issue's targets met or not.
 """

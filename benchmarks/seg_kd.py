@@ -26,8 +26,14 @@ from mmengine.runner import Runner
 from prettytable import PrettyTable
 
 import mmkd  # noqa: F401
-from mmkd.apis import (DISTILL_CONFIGS, STUDENT_CONFIG, TEACHER_CONFIG, demo_stage_config, ensure_synthetic_city,
-                       train_and_test)
+from mmkd.apis import (
+    DISTILL_CONFIGS,
+    STUDENT_CONFIG,
+    TEACHER_CONFIG,
+    demo_stage_config,
+    ensure_synthetic_city,
+    train_and_test,
+)
 from mmkd.utils.timing import time_round_robin
 
 

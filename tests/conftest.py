@@ -2,7 +2,6 @@
 import pytest
 
 import mmkd  # noqa: F401  (compat layer first: test modules may import mmrazor directly)
-
 from tests.helpers.tools import REPO_ROOT
 
 

@@ -21,8 +21,15 @@ from mmengine.logging import print_log
 from prettytable import PrettyTable
 
 import mmkd  # noqa: F401  (compat layer + registries)
-from mmkd.apis import (DISTILL_CONFIGS, STUDENT_CONFIG, TEACHER_CONFIG, count_parameters, demo_stage_config,
-                       ensure_synthetic_city, train_and_test)
+from mmkd.apis import (
+    DISTILL_CONFIGS,
+    STUDENT_CONFIG,
+    TEACHER_CONFIG,
+    count_parameters,
+    demo_stage_config,
+    ensure_synthetic_city,
+    train_and_test,
+)
 
 
 def parse_args() -> argparse.Namespace:

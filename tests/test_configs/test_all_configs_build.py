@@ -16,14 +16,14 @@ import re
 from collections import Counter
 from typing import Dict
 
+import mmengine.hub
 import pytest
 import torch
 import yaml
-
-import mmkd  # noqa: F401  (compat layer, mmkd registries and `mmkd::` config paths)
-import mmengine.hub
 from mmengine.config import Config
 from mmengine.registry import MODELS, init_default_scope
+
+import mmkd  # noqa: F401  (compat layer, mmkd registries and `mmkd::` config paths)
 from mmkd.models.algorithms import num_predicted_classes
 from tests.helpers.tools import REPO_ROOT
 

@@ -11,11 +11,11 @@ import os.path as osp
 
 import pytest
 import torch
-
-import mmkd  # noqa: F401
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmseg.registry import MODELS
+
+import mmkd  # noqa: F401
 from tests.helpers.seg_kd_table import gen, paper_lines
 from tests.helpers.tools import REPO_ROOT
 
@@ -23,7 +23,8 @@ ADE20K_CLASSES = 150
 # The one row whose architecture the tables do not count: BPKD's Cityscapes config of DeepLabV3+-MobileNetV2 has
 # decode/auxiliary heads of 128/64 channels; the tables' 15.35 M is the 512/256 model (ADE20K, Pascal Context).
 MV2_CITYSCAPES = 'mobilenet-v2-d8_deeplabv3plus_4xb2-80k_cityscapes-512x1024'
-MV2_CITYSCAPES_PARAMS_M = 2.89  # measured at 150 classes (heads 128/64; the 512-channel ASPP of 512/256 is most of 15.35 M)
+# Measured at 150 classes (heads 128/64; the 512-channel ASPP of 512/256 is most of 15.35 M).
+MV2_CITYSCAPES_PARAMS_M = 2.89
 
 
 def _millions(config: str, num_classes: int = ADE20K_CLASSES, **head_changes) -> float:

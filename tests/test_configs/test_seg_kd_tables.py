@@ -10,16 +10,15 @@ import os.path as osp
 import re
 from collections import defaultdict
 
-import pytest
-import yaml
-
-import mmkd  # noqa: F401
-from mmengine.config import Config
-from tests.helpers.seg_kd_table import gen, paper_lines, read_table
-from tests.helpers.tools import REPO_ROOT
-
 import mmdet  # noqa: E402
 import mmseg  # noqa: E402
+import pytest
+import yaml
+from mmengine.config import Config
+
+import mmkd  # noqa: F401
+from tests.helpers.seg_kd_table import gen, paper_lines, read_table
+from tests.helpers.tools import REPO_ROOT
 
 MMSEG_CONFIGS = osp.join(osp.dirname(mmseg.__file__), '.mim', 'configs')
 MMDET_CONFIGS = osp.join(osp.dirname(mmdet.__file__), '.mim', 'configs')
@@ -160,7 +159,8 @@ def test_teachers_are_mmseg_released_checkpoints():
         config_text = open(osp.join(REPO_ROOT, 'configs', 'seg_baselines', name + '.py')).read()
         if not teacher['weights']:  # ISANet-R101 Pascal Context: not released; trained at 512x512
             assert 'Weights' not in entries[name]
-            assert Config.fromfile(osp.join(REPO_ROOT, 'configs', 'seg_baselines', name + '.py')).crop_size == (512, 512)
+            config = osp.join(REPO_ROOT, 'configs', 'seg_baselines', name + '.py')
+            assert Config.fromfile(config).crop_size == (512, 512)
             continue
         url = teacher['weights']
         assert (url, float(teacher['mmseg_miou'])) in released[teacher['mmseg_config']], teacher['mmseg_config']

@@ -13,8 +13,13 @@ import numpy as np
 import pytest
 import scipy.io as sio
 
-from mmkd.datasets.synthetic import (COCO_CATEGORIES, LABEL_ID_TO_TRAIN_ID, generate_synthetic_bsds,
-                                     generate_synthetic_cityscapes, generate_synthetic_coco)
+from mmkd.datasets.synthetic import (
+    COCO_CATEGORIES,
+    LABEL_ID_TO_TRAIN_ID,
+    generate_synthetic_bsds,
+    generate_synthetic_cityscapes,
+    generate_synthetic_coco,
+)
 from mmkd.datasets.synthetic.cityscapes import LABEL_ID_TO_COLOUR
 from mmkd.datasets.synthetic.common import near_boundary_mask
 

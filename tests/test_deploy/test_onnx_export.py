@@ -117,6 +117,7 @@ def test_backend_edge_net_and_missing_file(edge_model, tmp_path):
 
 def load_tool():
     import importlib.util
+
     from tests.helpers.tools import REPO_ROOT
     spec = importlib.util.spec_from_file_location('pytorch2onnx', f'{REPO_ROOT}/tools/deployment/pytorch2onnx.py')
     module = importlib.util.module_from_spec(spec)

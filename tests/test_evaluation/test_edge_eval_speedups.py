@@ -12,8 +12,14 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import maximum_flow
 
 from mmkd.evaluation import EdgeMetric
-from mmkd.evaluation.functional import (EdgeMatcher, evaluate_edge_image, load_bsds_boundaries, match_edges,
-                                        thin_edges, thin_nested_edges)
+from mmkd.evaluation.functional import (
+    EdgeMatcher,
+    evaluate_edge_image,
+    load_bsds_boundaries,
+    match_edges,
+    thin_edges,
+    thin_nested_edges,
+)
 
 BENCH = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'data', 'bsds500_bench')  # see its README
 

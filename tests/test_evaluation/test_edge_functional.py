@@ -9,8 +9,16 @@ import pytest
 import scipy.io
 from scipy import ndimage
 
-from mmkd.evaluation.functional import (conv_tri, edge_nms, edge_thresholds, evaluate_edge_image, load_bsds_boundaries,
-                                        match_edges, summarize_edge_results, thin_edges)
+from mmkd.evaluation.functional import (
+    conv_tri,
+    edge_nms,
+    edge_thresholds,
+    evaluate_edge_image,
+    load_bsds_boundaries,
+    match_edges,
+    summarize_edge_results,
+    thin_edges,
+)
 
 BENCH = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'data', 'bsds500_bench')  # see its README
 

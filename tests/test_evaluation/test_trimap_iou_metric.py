@@ -53,6 +53,7 @@ def test_ignored_pixels_stay_ignored_and_prefix():
 def test_in_val_evaluator_beside_iou_metric():
     from mmengine.evaluator import Evaluator
     from mmengine.registry import init_default_scope
+
     import mmkd  # noqa: F401
     init_default_scope('mmseg')
     evaluator = Evaluator([dict(type='IoUMetric', iou_metrics=['mIoU']), dict(type='mmkd.TrimapIoUMetric')])

@@ -1,6 +1,6 @@
 # Copyright (c) mmkd contributors. All rights reserved.
-"""BPKD / CWD on SOLOv2 instance masks (BPKD supplementary Table 4): targets, mask logits, loss values, gradients, and one
-distillation iteration of the BPKD and CWD row configs with tiny SOLOv2 models on the synthetic COCO (CPU)."""
+"""BPKD / CWD on SOLOv2 instance masks (BPKD supplementary Table 4): targets, mask logits, loss values, gradients, and
+one distillation iteration of the BPKD and CWD row configs with tiny SOLOv2 models on the synthetic COCO (CPU)."""
 import copy
 import math
 import os.path as osp
@@ -20,8 +20,7 @@ from mmrazor.models.losses import ChannelWiseDivergence
 
 from mmkd.models.losses import BPKDLoss, SOLOv2InstanceMaskDistillLoss
 from mmkd.models.recorders import BoundMethodInputsRecorder
-from mmkd.models.utils import (binary_to_two_class_logits, bpkd_edge_mask, solov2_mask_logits,
-                               solov2_positive_targets)
+from mmkd.models.utils import binary_to_two_class_logits, bpkd_edge_mask, solov2_mask_logits, solov2_positive_targets
 from tests.helpers.tools import REPO_ROOT
 
 BPKD_ROW = 'configs/bpkd/bpkd_solov2-x101-dcn_solov2-light-r18_fpn_8xb2-1x_coco.py'

@@ -56,7 +56,8 @@ def test_table_and_metafile_update(tree, tmp_path):
     work = tmp_path / 'work_dirs'
     run = _write_run(str(work / ROW), [
         (2, {'aAcc': 80.0, 'mIoU': 70.0, 'mAcc': 80.0, 'trimap/aAcc': 60.0, 'trimap/mIoU': 50.0, 'trimap/mAcc': 55.0}),
-        (4, {'aAcc': 90.0, 'mIoU': 77.07, 'mAcc': 84.5, 'trimap/aAcc': 70.0, 'trimap/mIoU': 60.25, 'trimap/mAcc': 66.0}),
+        (4, {'aAcc': 90.0, 'mIoU': 77.07, 'mAcc': 84.5,
+             'trimap/aAcc': 70.0, 'trimap/mIoU': 60.25, 'trimap/mAcc': 66.0}),
     ])
     other = work / 'my_run'  # named otherwise: found by the config mmengine dumped into it
     _write_run(str(other), [(4, {'aAcc': 70.0, 'mIoU': 38.02, 'mAcc': 47.0})])
@@ -83,7 +84,7 @@ def test_table_and_metafile_update(tree, tmp_path):
     assert entry['Results'][0]['Metrics'] == {'mIoU': 77.57, 'mAcc': 84.47}  # the paper's block is kept
     with open(osp.join(tree, 'configs', 'bpkd', 'README.md')) as f:
         readme = f.read()
-    assert f'| 77.57 | 84.47 | 77.07 | -0.50 |' in readme
+    assert '| 77.57 | 84.47 | 77.07 | -0.50 |' in readme
     # a second collection replaces the ours block instead of adding one
     tool.update_metafiles(tool.collect([run], root=tree))
     with open(osp.join(tree, 'configs', 'bpkd', 'metafile.yml')) as f:

@@ -1,5 +1,6 @@
 # Copyright (c) mmkd contributors. All rights reserved.
-"""tools/train.py: --seed/--deterministic, the safety hooks every run gets, and --resume taking the checkpoint's seed."""
+"""tools/train.py: --seed/--deterministic, the safety hooks every run gets, and --resume taking the checkpoint's
+seed."""
 import importlib.util
 import os.path as osp
 import sys

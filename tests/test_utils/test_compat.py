@@ -25,8 +25,8 @@ def test_mmrazor_quantization_stub_is_the_only_replacement():
 def test_whole_stack_imports():
     import mmdet.models  # noqa: F401
     import mmseg.models  # noqa: F401
-    from mmcv.ops import nms  # noqa: F401  (compiled ops)
     import torch
+    from mmcv.ops import nms  # noqa: F401  (compiled ops)
     assert torch.__version__.startswith('2.13')
 
 

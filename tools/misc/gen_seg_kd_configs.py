@@ -26,7 +26,6 @@ import argparse
 import csv
 import os
 import os.path as osp
-import re
 import sys
 from collections import OrderedDict
 from typing import Dict, List, NamedTuple, Optional, Tuple

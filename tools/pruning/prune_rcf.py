@@ -41,8 +41,13 @@ from mmseg.structures import SegDataSample
 
 import mmkd  # noqa: F401  (registries, compat layer: safe checkpoint loading, mmkd:: config paths)
 from mmkd.models.edge import RCF
-from mmkd.models.edge.pruning.rcf_pruning import (DEFAULT_KEEP_RATIO, prune_rcf, pruned_rcf_config, rcf_channels,
-                                                  rcf_conv_names)
+from mmkd.models.edge.pruning.rcf_pruning import (
+    DEFAULT_KEEP_RATIO,
+    prune_rcf,
+    pruned_rcf_config,
+    rcf_channels,
+    rcf_conv_names,
+)
 
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff')
 

@@ -35,8 +35,19 @@ import cv2
 import numpy as np
 import scipy.io as sio
 
-from .common import (Canvas, PathLike, TextureSpec, check_positive, label_boundaries, make_rng, photometric,
-                     prepare_out_dir, progress_range, value_noise, write_image)
+from .common import (
+    Canvas,
+    PathLike,
+    TextureSpec,
+    check_positive,
+    label_boundaries,
+    make_rng,
+    photometric,
+    prepare_out_dir,
+    progress_range,
+    value_noise,
+    write_image,
+)
 
 _AUG = '0.0_1_0'  # HED's name for rotation 0, scale 1, no flip
 _MAT_HEADER = b'MATLAB 5.0 MAT-file, Platform: mmkd synthetic BSDS, Created on: (fixed for reproducibility)'

@@ -28,8 +28,18 @@ from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 import numpy as np
 
-from .common import (Canvas, PathLike, TextureSpec, check_positive, make_rng, near_boundary_mask, photometric,
-                     prepare_out_dir, progress_range, write_image)
+from .common import (
+    Canvas,
+    PathLike,
+    TextureSpec,
+    check_positive,
+    make_rng,
+    near_boundary_mask,
+    photometric,
+    prepare_out_dir,
+    progress_range,
+    write_image,
+)
 
 # --------------------------------------------------------------------------------------------------------------------
 # Official Cityscapes label definitions (cityscapesScripts ``labels.py``): (name, id, trainId, hasInstances, colour).

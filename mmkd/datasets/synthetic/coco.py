@@ -28,8 +28,17 @@ from typing import Callable, Dict, List, Sequence, Tuple
 import cv2
 import numpy as np
 
-from .common import (Canvas, PathLike, TextureSpec, check_positive, make_rng, photometric, prepare_out_dir,
-                     progress_range, write_image)
+from .common import (
+    Canvas,
+    PathLike,
+    TextureSpec,
+    check_positive,
+    make_rng,
+    photometric,
+    prepare_out_dir,
+    progress_range,
+    write_image,
+)
 
 #: The 80 COCO categories: (id, name, supercategory), in the order of ``mmdet.datasets.CocoDataset``.
 COCO_CATEGORIES: Tuple[Tuple[int, str, str], ...] = (

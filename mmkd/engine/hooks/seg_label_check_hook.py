@@ -1,7 +1,7 @@
 # Copyright (c) mmkd contributors. All rights reserved.
 """Check segmentation labels as they reach the model: values outside the classes, and batches with nothing to learn."""
 import logging
-from typing import Optional, Sequence
+from typing import Optional
 
 import torch
 from mmengine.hooks import Hook

@@ -6,8 +6,13 @@ import torch
 from mmrazor.models.distillers import BaseDistiller
 from torch import Tensor, nn
 
-from mmkd.models.det_adapters import (STEP_INPUTS, DenseHeadAdapter, DetDistillStepInputs, PositiveAssignment,
-                                      build_adapter)
+from mmkd.models.det_adapters import (
+    STEP_INPUTS,
+    DenseHeadAdapter,
+    DetDistillStepInputs,
+    PositiveAssignment,
+    build_adapter,
+)
 from mmkd.registry import MODELS
 
 HeadOutputs = Tuple[List[Tensor], ...]

@@ -6,7 +6,7 @@ from .mobilenetv2_edge_encoder import MobileNetV2EdgeEncoder
 from .mobilenetv2_edge_net import MobileNetV2EdgeNet
 from .rcf import RCF, RCF_BACKBONE
 from .sem import ScaleEnhancementModule
-from .vgg16 import EdgeVGG16, VGG16_STAGES, vgg16_conv_state_dict_keys
+from .vgg16 import VGG16_STAGES, EdgeVGG16, vgg16_conv_state_dict_keys
 
 __all__ = [
     'EdgeDecoderBlock', 'EdgeSkipDecoder', 'EDGE_DATA_PREPROCESSOR', 'EdgeDetector', 'MobileNetV2EdgeEncoder',

@@ -16,7 +16,7 @@ from .side_outputs import resize_to
 
 @MODELS.register_module()
 class MobileNetV2EdgeNet(BaseModule):
-    """MobileNetV2 encoder → Scale Enhancement Module → :class:`EdgeSkipDecoder` → 1×1 conv to one edge-logit channel.
+    r"""MobileNetV2 encoder → Scale Enhancement Module → :class:`EdgeSkipDecoder` → 1×1 conv to one edge-logit channel.
 
     The students of the 2020 article "Accuracy and runtime tradeoff in modern edge detection algorithms" (its Figures
     5 and 6), after the encoder–decoder design of Knowledge Adaptation (He et al., "Knowledge Adaptation for Efficient

@@ -40,10 +40,10 @@ class RCF(BaseModule):
     widths from the trunk's ``conv_channels`` (per conv) when it has them.
 
     **Deploy mode** (:meth:`switch_to_deploy`, irreversible, inference only): the 21-channel convs and the score conv
-    of a stage are all linear, so :math:`v_k^\top \sum_j (W_{k,j} f_{k,j} + b_{k,j}) + c_k = \sum_j (v_k^\top W_{k,j})
-    f_{k,j} + (v_k^\top \sum_j b_{k,j} + c_k)`: one 1-channel 1×1 conv per trunk conv (``deploy_side``), composed in
-    float64. The 21-channel maps (at full resolution for stage 1) are never formed; outputs are unchanged up to
-    float rounding.
+    of a stage are all linear, so :math:`v_k^\\top \\sum_j (W_{k,j} f_{k,j} + b_{k,j}) + c_k =
+    \\sum_j (v_k^\\top W_{k,j}) f_{k,j} + (v_k^\\top \\sum_j b_{k,j} + c_k)`: one 1-channel 1×1 conv per trunk conv
+    (``deploy_side``), composed in float64. The 21-channel maps (at full resolution for stage 1) are never formed;
+    outputs are unchanged up to float rounding.
 
     Args:
         backbone (dict): Config of the VGG16 trunk returning, per stage, the list of conv outputs.

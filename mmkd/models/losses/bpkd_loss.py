@@ -30,7 +30,8 @@ class BPKDLoss(nn.Module):
 
     Returns a dict of the two weighted terms; :class:`mmkd.MultiTermDistiller` logs them as
     ``<loss name>_edge`` / ``<loss name>_body`` (mmrazor's ``ConfigurableDistiller`` accepts only one tensor per
-    loss). Defaults are the reconstructed "paper settings" of the only public re-implementation (configs/bpkd/README.md).
+    loss). Defaults are the reconstructed "paper settings" of the only public re-implementation
+    (configs/bpkd/README.md).
 
     Args:
         edge_width (int): odd kernel size k of the band at label resolution. Defaults to 7 (radius 3).

@@ -9,7 +9,6 @@ from torch import Tensor
 
 from mmkd.models.utils import align_teacher_features
 from mmkd.registry import MODELS
-
 from .utils import l2_normalize_channels
 
 

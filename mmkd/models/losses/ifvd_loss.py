@@ -6,7 +6,6 @@ from torch import Tensor
 
 from mmkd.models.utils import align_teacher_features, check_segmentation_labels
 from mmkd.registry import MODELS
-
 from .utils import l2_normalize_channels, masked_class_prototypes, resize_labels_nearest
 
 

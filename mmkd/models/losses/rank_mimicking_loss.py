@@ -54,8 +54,8 @@ class RankMimickingLoss(nn.Module):
     Scores (``mode``): ``'cls'``, the classification logit of :math:`m`'s class at :math:`a` (the sigmoid of it with
     ``use_sigmoid=True``); ``'loc'``, the IoU of the box predicted at :math:`a` with :math:`m`'s GT box (each model
     its own boxes); ``'cls+loc'``, the sum of both terms (RM + PFI (AAAI 2022) Table 4). The anchors keep their order:
-    the two distributions are compared anchor by anchor, never sorted. An instance with a single positive has a one-point
-    distribution (no rank) and is skipped; with no instance left the loss is a zero that still depends on the
+    the two distributions are compared anchor by anchor, never sorted. An instance with a single positive has a
+    one-point distribution (no rank) and is skipped; with no instance left the loss is a zero that still depends on the
     student's scores (0, no NaN, and the graph stays connected for DDP).
 
     The inputs are flat: every positive of every instance of every image, with the instance id it belongs to

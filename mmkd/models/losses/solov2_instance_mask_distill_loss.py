@@ -7,8 +7,12 @@ import torch.nn as nn
 from mmdet.models.dense_heads import SOLOV2Head
 from torch import Tensor
 
-from mmkd.models.utils import (align_teacher_features, binary_to_two_class_logits, solov2_mask_logits,
-                               solov2_positive_targets)
+from mmkd.models.utils import (
+    align_teacher_features,
+    binary_to_two_class_logits,
+    solov2_mask_logits,
+    solov2_positive_targets,
+)
 from mmkd.registry import MODELS
 
 
@@ -17,9 +21,9 @@ class SOLOv2InstanceMaskDistillLoss(nn.Module):
     r"""A dense segmentation KD loss applied to SOLOv2's instance-mask logits of the student's positive grid cells.
 
     Reconstructed design (the BPKD paper, Liu et al., WACV 2024, reports SOLOv2-X101-DCN → SOLOv2-Light-R18 on COCO
-    in its supplementary Table 4 but describes no instance-segmentation variant and ships no training code). SOLOv2 (Wang et
-    al., NeurIPS 2020) has no per-pixel class map; its dense per-instance prediction is the mask of each positive grid
-    cell. For every cell p the student's assignment marks positive (cell s of level l in image n; see
+    in its supplementary Table 4 but describes no instance-segmentation variant and ships no training code). SOLOv2
+    (Wang et al., NeurIPS 2020) has no per-pixel class map; its dense per-instance prediction is the mask of each
+    positive grid cell. For every cell p the student's assignment marks positive (cell s of level l in image n; see
     :mod:`mmkd.models.utils.solov2_instance_masks`):
 
     .. math::

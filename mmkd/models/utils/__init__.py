@@ -1,7 +1,11 @@
 # Copyright (c) mmkd contributors. All rights reserved.
 from .boundary_mask import band_kernel_passes, bpkd_edge_mask, check_segmentation_labels, class_boundary_mask
-from .solov2_instance_masks import (binary_to_two_class_logits, dynamic_conv_size, solov2_mask_logits,
-                                    solov2_positive_targets)
+from .solov2_instance_masks import (
+                                    binary_to_two_class_logits,
+                                    dynamic_conv_size,
+                                    solov2_mask_logits,
+                                    solov2_positive_targets,
+)
 from .teacher_alignment import align_teacher_features, match_teacher_logits
 
 __all__ = [

@@ -10,8 +10,7 @@ import torch.nn.functional as F
 from mmengine.config import Config
 from mmengine.optim import OptimWrapperDict, build_optim_wrapper
 from mmengine.registry import MODELS as ROOT_MODELS
-from mmengine.registry import PARAM_SCHEDULERS
-from mmengine.registry import init_default_scope
+from mmengine.registry import PARAM_SCHEDULERS, init_default_scope
 from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
 

@@ -12,8 +12,14 @@ import torch
 
 import mmkd  # noqa: F401
 from mmkd.models.det_adapters import DetDistillStepInputs, adapter_for_head
-from tests.helpers.det_models import (PAIRS, build_distill, det_data_samples, distill_model_cfg, gt_instances,
-                                      hand_made_batch)
+from tests.helpers.det_models import (
+    PAIRS,
+    build_distill,
+    det_data_samples,
+    distill_model_cfg,
+    gt_instances,
+    hand_made_batch,
+)
 
 RM_PFI_SOFT = dict(
     loss_rm=dict(type='mmkd.RankMimickingLoss', mode='cls+loc'),

@@ -5,8 +5,16 @@ import torch
 from mmdet.models.dense_heads import FreeAnchorRetinaHead
 
 import mmkd  # noqa: F401
-from mmkd.models.det_adapters import (AnchorHeadAdapter, ATSSHeadAdapter, FCOSHeadAdapter, GFLHeadAdapter,
-                                      PositiveAssignment, adapter_for_head, flatten_level_outputs, imitation_masks)
+from mmkd.models.det_adapters import (
+    AnchorHeadAdapter,
+    ATSSHeadAdapter,
+    FCOSHeadAdapter,
+    GFLHeadAdapter,
+    PositiveAssignment,
+    adapter_for_head,
+    flatten_level_outputs,
+    imitation_masks,
+)
 from tests.helpers.det_models import PAIRS, build_detector, gt_instances, hand_made_batch
 
 FEATMAP_SIZES = [(16, 16), (8, 8), (4, 4), (2, 2), (1, 1)]  # a 128x128 batch, strides 8..128

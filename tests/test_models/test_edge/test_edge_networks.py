@@ -2,8 +2,7 @@
 import pytest
 import torch
 
-from mmkd.models.edge import (EdgeSkipDecoder, MobileNetV2EdgeEncoder, MobileNetV2EdgeNet, RCF,
-                              ScaleEnhancementModule)
+from mmkd.models.edge import RCF, EdgeSkipDecoder, MobileNetV2EdgeEncoder, MobileNetV2EdgeNet, ScaleEnhancementModule
 from mmkd.registry import MODELS
 from tests.helpers.torch_threads import one_torch_thread  # noqa: F401  (autouse)
 

@@ -20,7 +20,6 @@ from typing import Dict, Sequence
 import numpy as np
 import pytest
 import torch
-
 from mmengine.config import Config
 from mmengine.runner import load_checkpoint
 
@@ -270,6 +269,7 @@ def test_horse_silhouette_ods(converted):
     from mmseg.structures import SegDataSample
     from skimage.data import horse
     from skimage.segmentation import find_boundaries
+
     from mmkd.evaluation.functional import evaluate_edge_image, summarize_edge_results
     from mmkd.registry import METRICS
     background = horse()  # bool [328, 400], True off the horse

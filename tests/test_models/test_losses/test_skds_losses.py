@@ -6,13 +6,12 @@ import os.path as osp
 import pytest
 import torch
 import torch.nn.functional as F
-from torch import nn
 from mmengine.config import Config
+from torch import nn
 from torch.nn.utils import parametrize
 
 import mmkd  # noqa: F401
-from mmkd.models import (AdversarialKDLoss, PairWiseKDLoss, PixelWiseKDLoss, SAGANSelfAttention,
-                         SKDSDiscriminator)
+from mmkd.models import AdversarialKDLoss, PairWiseKDLoss, PixelWiseKDLoss, SAGANSelfAttention, SKDSDiscriminator
 from mmkd.registry import MODELS
 from tests.helpers.tools import REPO_ROOT
 

@@ -10,9 +10,16 @@ import torch
 import torch.nn as nn
 from sklearn.linear_model import Lasso
 
-from mmkd.models.edge.pruning import (PruningStep, ReconstructionStats, channel_contribution_gram,
-                                      lasso_channel_selection, least_squares_refit, prune_channels_layer_by_layer,
-                                      reconstruction_error, sample_conv_positions)
+from mmkd.models.edge.pruning import (
+    PruningStep,
+    ReconstructionStats,
+    channel_contribution_gram,
+    lasso_channel_selection,
+    least_squares_refit,
+    prune_channels_layer_by_layer,
+    reconstruction_error,
+    sample_conv_positions,
+)
 from tests.helpers.torch_threads import one_torch_thread  # noqa: F401  (autouse)
 
 
