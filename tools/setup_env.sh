@@ -21,12 +21,16 @@ PIP=("$VENV/bin/python" -m pip --disable-pip-version-check)
 
 if [ ! -f "$STAMP" ] || [ requirements/runtime.txt -nt "$STAMP" ] || [ requirements/tests.txt -nt "$STAMP" ] \
     || [ requirements/lock.txt -nt "$STAMP" ]; then
-  echo "[setup] installing torch 2.13.0 (CPU) and build tools (pip then warns that torch wants setuptools>=77: expected)"
-  # The lock without its setuptools pin here: torch declares setuptools>=77, which the next line takes back to 69.
-  TORCH_LOCK="$(mktemp)"
-  grep -v '^setuptools==' requirements/lock.txt > "$TORCH_LOCK"
-  "${PIP[@]}" install -q -c "$TORCH_LOCK" torch==2.13.0 wheel
-  rm -f "$TORCH_LOCK"
+  # Only when missing: this step upgrades setuptools for a moment (torch declares >=77), and without pkg_resources
+  # mmengine cannot import until the next line takes it back to 69 (tests running meanwhile would fail).
+  if ! "$VENV/bin/python" -c "import importlib.metadata as m, sys; m.version('wheel'); sys.exit(m.version('torch').split('+')[0] != '2.13.0')" 2>/dev/null; then
+    echo "[setup] installing torch 2.13.0 (CPU) and build tools (pip then warns that torch wants setuptools>=77: expected)"
+    # The lock without its setuptools pin here: torch declares setuptools>=77, which the next line takes back to 69.
+    TORCH_LOCK="$(mktemp)"
+    grep -v '^setuptools==' requirements/lock.txt > "$TORCH_LOCK"
+    "${PIP[@]}" install -q -c "$TORCH_LOCK" torch==2.13.0 wheel
+    rm -f "$TORCH_LOCK"
+  fi
   # torch declares setuptools>=77 but runs with 69; mmcv's build and mmengine need pkg_resources (<70).
   "${PIP[@]}" install -q "${LOCK[@]}" "setuptools<70"
   # mmcv's setup.py imports torch and pkg_resources, hence no build isolation and setuptools<70.
