@@ -52,7 +52,9 @@ fi
 # Checked from / so that the checkout itself (on sys.path as the cwd) does not count as installed; the editable
 # install also links configs/ and model-index.yml into mmkd/.mim for mmkd:: config paths.
 VENV_PY="$(cd "$VENV" && pwd)/bin/python"
-if ! (cd / && "$VENV_PY" -c "import os, sys, mmkd; sys.exit(not os.path.samefile(os.path.dirname(mmkd.__file__), sys.argv[1]))" "$PWD/mmkd") 2>/dev/null \
+# The checkout path is taken before the `cd /` below: inside that subshell $PWD is already "/".
+PACKAGE_DIR="$PWD/mmkd"
+if ! (cd / && "$VENV_PY" -c "import os, sys, mmkd; sys.exit(not os.path.samefile(os.path.dirname(mmkd.__file__), sys.argv[1]))" "$PACKAGE_DIR") 2>/dev/null \
     || [ ! -e mmkd/.mim/model-index.yml ]; then
   echo "[setup] installing mmkd (editable)"
   "${PIP[@]}" install -q --no-build-isolation --no-deps -e .
