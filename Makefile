@@ -8,7 +8,7 @@ env:
 	bash tools/setup_env.sh
 
 demo: env
-	$(PYTHON_VENV) tools/run_demo.py
+	$(PYTHON_VENV) demo/run_demo.py
 
 test: env
 	$(PYTHON_VENV) -m pytest tests $(PYTEST_ARGS)

@@ -34,10 +34,10 @@ from mmengine.dataset import pseudo_collate
 from mmengine.optim import build_optim_wrapper
 from mmengine.registry import MODELS, init_default_scope
 from prettytable import PrettyTable
+from timing import time_round_robin
 
 import mmkd  # noqa: F401
-from mmkd.datasets.synthetic import generate_synthetic_coco
-from mmkd.utils.timing import time_round_robin
+from mmkd.testing.synthetic import generate_synthetic_coco
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 FAMILIES = ('retinanet', 'fcos', 'atss', 'gfl')

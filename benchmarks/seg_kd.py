@@ -24,9 +24,10 @@ from mmengine.optim import build_optim_wrapper
 from mmengine.registry import MODELS, init_default_scope
 from mmengine.runner import Runner
 from prettytable import PrettyTable
+from timing import time_round_robin
 
 import mmkd  # noqa: F401
-from mmkd.apis import (
+from mmkd.testing.demo import (
     DISTILL_CONFIGS,
     STUDENT_CONFIG,
     TEACHER_CONFIG,
@@ -34,7 +35,6 @@ from mmkd.apis import (
     ensure_synthetic_city,
     train_and_test,
 )
-from mmkd.utils.timing import time_round_robin
 
 
 def parse_args() -> argparse.Namespace:

@@ -2,7 +2,7 @@
 """The embedded demo's comparison over several training seeds: student alone, CWD and BPKD (mean ± std).
 
 One synthetic city (generated with seed 0) and one teacher (trained once, seed 0) are shared by every seed; each
-seed trains the student alone, with CWD and with BPKD (the demo's configs, ``mmkd.apis.demo``) from scratch and
+seed trains the student alone, with CWD and with BPKD (the demo's configs, ``mmkd.testing.demo``) from scratch and
 evaluates mIoU and trimap mIoU on the validation split. Printed: mean ± sample std (n - 1) per method, and per seed
 the paired difference of every distilled method to CWD (same seed = same initialisation and data order).
 
@@ -34,7 +34,7 @@ import torch
 from prettytable import PrettyTable
 
 import mmkd  # noqa: F401  (compat layer + registries)
-from mmkd.apis import (
+from mmkd.testing.demo import (
     DISTILL_CONFIGS,
     STUDENT_CONFIG,
     TEACHER_CONFIG,

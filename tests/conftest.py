@@ -13,7 +13,7 @@ def repo_root() -> str:
 @pytest.fixture(scope='session')
 def synthetic_city(tmp_path_factory) -> str:
     """A small synthetic city (Cityscapes layout), generated once per test session."""
-    from mmkd.datasets.synthetic import generate_synthetic_cityscapes
+    from mmkd.testing.synthetic import generate_synthetic_cityscapes
     root = str(tmp_path_factory.mktemp('data') / 'synthetic_city')
     generate_synthetic_cityscapes(root, num_train=8, num_val=4, seed=0)
     return root

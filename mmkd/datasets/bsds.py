@@ -54,7 +54,7 @@ class BSDSDataset(BaseDataset):
         """Parse ``ann_file`` (``self.ann_file`` is already joined with ``data_root`` by mmengine)."""
         if not osp.isfile(self.ann_file):
             raise FileNotFoundError(f'BSDSDataset: list file {self.ann_file} does not exist (data_root='
-                                    f'{self.data_root!r}); see tools/dataset_converters/synthetic_bsds.py or the '
+                                    f'{self.data_root!r}); see tools/dataset_generators/synthetic_bsds.py or the '
                                     'HED/RCF BSDS500 releases for the layout')
         root = self._under_root(self.list_root) if self.list_root is not None else osp.dirname(self.ann_file)
         mat_dir = self._under_root(self.gt_mat_dir)

@@ -7,8 +7,14 @@
 
 Nothing in ``mmkd.models``, ``mmkd.datasets`` or ``mmkd.engine`` imports this package.
 """
-from .synthetic import (COCO_CATEGORIES, CITYSCAPES_CLASSES, LABEL_ID_TO_TRAIN_ID, generate_synthetic_bsds,
-                        generate_synthetic_cityscapes, generate_synthetic_coco)
+from .synthetic import (
+                        CITYSCAPES_CLASSES,
+                        COCO_CATEGORIES,
+                        LABEL_ID_TO_TRAIN_ID,
+                        generate_synthetic_bsds,
+                        generate_synthetic_cityscapes,
+                        generate_synthetic_coco,
+)
 
 __all__ = [
     'generate_synthetic_cityscapes', 'generate_synthetic_coco', 'generate_synthetic_bsds', 'CITYSCAPES_CLASSES',

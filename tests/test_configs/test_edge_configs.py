@@ -12,7 +12,7 @@ from mmengine.optim import build_optim_wrapper
 from mmengine.registry import DATASETS, MODELS, init_default_scope
 from mmengine.runner import Runner
 
-from mmkd.datasets.synthetic.bsds import generate_synthetic_bsds
+from mmkd.testing.synthetic.bsds import generate_synthetic_bsds
 from tests.helpers.tools import REPO_ROOT
 from tests.helpers.torch_threads import one_torch_thread  # noqa: F401  (autouse)
 

@@ -8,9 +8,9 @@ import scipy.io as sio
 from mmengine.registry import init_default_scope
 
 from mmkd.datasets import BSDSDataset
-from mmkd.datasets.synthetic.bsds import generate_synthetic_bsds
 from mmkd.datasets.transforms import LoadEdgeAnnotations, PackEdgeInputs
 from mmkd.evaluation.functional import load_bsds_boundaries
+from mmkd.testing.synthetic.bsds import generate_synthetic_bsds
 
 PIPELINE = [dict(type='LoadImageFromFile'), dict(type='mmkd.LoadEdgeAnnotations'), dict(type='mmkd.PackEdgeInputs')]
 

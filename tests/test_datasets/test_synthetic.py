@@ -13,15 +13,15 @@ import numpy as np
 import pytest
 import scipy.io as sio
 
-from mmkd.datasets.synthetic import (
+from mmkd.testing.synthetic import (
     COCO_CATEGORIES,
     LABEL_ID_TO_TRAIN_ID,
     generate_synthetic_bsds,
     generate_synthetic_cityscapes,
     generate_synthetic_coco,
 )
-from mmkd.datasets.synthetic.cityscapes import LABEL_ID_TO_COLOUR
-from mmkd.datasets.synthetic.common import near_boundary_mask
+from mmkd.testing.synthetic.cityscapes import LABEL_ID_TO_COLOUR
+from mmkd.testing.synthetic.common import near_boundary_mask
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 REAL_BSDS_GT = osp.join(REPO_ROOT, 'tests', 'data', 'bsds500_bench', 'groundTruth')
@@ -339,7 +339,7 @@ def test_bsds_portrait_images(tmp_path):
 # CLI
 # ----------------------------------------------------------------------------------------------------------------------
 def test_cityscapes_cli(tmp_path):
-    script = osp.join(REPO_ROOT, 'tools', 'dataset_converters', 'synthetic_cityscapes.py')
+    script = osp.join(REPO_ROOT, 'tools', 'dataset_generators', 'synthetic_cityscapes.py')
     out = tmp_path / 'city'
     env = dict(os.environ, PYTHONPATH=REPO_ROOT + os.pathsep + os.environ.get('PYTHONPATH', ''))
     cmd = [sys.executable, script, str(out), '--num-train', '2', '--num-val', '1', '--height', '64', '--width', '128']

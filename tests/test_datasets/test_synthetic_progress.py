@@ -2,8 +2,8 @@
 """The synthetic data generators show progress (mmengine's ProgressBar, on stderr: stdout is the JSON summary)."""
 import pytest
 
-from mmkd.datasets.synthetic import generate_synthetic_cityscapes, generate_synthetic_coco
-from mmkd.datasets.synthetic.bsds import generate_synthetic_bsds
+from mmkd.testing.synthetic import generate_synthetic_cityscapes, generate_synthetic_coco
+from mmkd.testing.synthetic.bsds import generate_synthetic_bsds
 
 
 @pytest.mark.parametrize('generator,name,eval_split', [

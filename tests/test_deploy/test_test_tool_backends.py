@@ -10,8 +10,8 @@ import torch
 
 pytest.importorskip('onnxruntime')
 
-from mmkd.datasets.synthetic.bsds import generate_synthetic_bsds  # noqa: E402
 from mmkd.deploy import export_onnx  # noqa: E402
+from mmkd.testing.synthetic.bsds import generate_synthetic_bsds  # noqa: E402
 from tests.helpers.tools import REPO_ROOT, run_tool  # noqa: E402
 from tests.helpers.torch_threads import one_torch_thread  # noqa: F401,E402  (autouse)
 from .conftest import EDGE_CONFIGS  # noqa: E402

@@ -301,7 +301,7 @@ def test_reproduces_the_matlab_benchmark_on_real_bsds_annotations():
     matching, so it finds slightly more pairs: recall is never below the original's and is at most 0.0004 above
     it, precision within 0.0006, F within 0.0004, ODS/OIS F within 1e-4, AP within 1e-4 (per image: P within
     0.0012). The assertions allow a little more than what is seen (2-3x). At 99 thresholds on the same maps ODS is
-    0.7619 (tools/analysis/eval_edges.py), against the original benchmark's 0.7616 quoted in the spec.
+    0.7619 (tools/analysis_tools/eval_edges.py), against the original benchmark's 0.7616 quoted in the spec.
     """
     names = sorted(f[:-4] for f in os.listdir(osp.join(BENCH, 'groundTruth')))
     counts = [

@@ -124,7 +124,7 @@ def test_real_pipeline_detector_and_metric_agree_on_the_contract(tmp_path):
     from mmengine.dataset import pseudo_collate
     from mmengine.registry import DATASETS, MODELS
 
-    from mmkd.datasets.synthetic.bsds import generate_synthetic_bsds
+    from mmkd.testing.synthetic.bsds import generate_synthetic_bsds
     from tests.helpers.tools import REPO_ROOT
     root = str(tmp_path / 'bsds')
     generate_synthetic_bsds(root, num_train=1, num_test=2, height=48, width=72, seed=0)

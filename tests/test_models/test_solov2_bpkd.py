@@ -217,7 +217,7 @@ def coco_batch(tmp_path_factory):
     """Two synthetic COCO images with instances, loaded by mmdet's CocoDataset at 128x128 with masks."""
     from mmdet.registry import DATASETS
 
-    from mmkd.datasets.synthetic import generate_synthetic_coco
+    from mmkd.testing.synthetic import generate_synthetic_coco
     root = tmp_path_factory.mktemp('data') / 'coco'
     generate_synthetic_coco(str(root), num_train=4, num_val=1, height=128, width=128, seed=0)
     init_default_scope('mmdet')
@@ -299,7 +299,7 @@ def test_bpkd_row_trains_through_tools_train(tmp_path):
     checkpoint converts to a plain mmdet SOLOv2 student (tools/model_converters/distill_to_student.py)."""
     import sys
 
-    from mmkd.datasets.synthetic import generate_synthetic_coco
+    from mmkd.testing.synthetic import generate_synthetic_coco
     from mmkd.utils import safe_torch_load
     from tests.helpers.tools import run_tool
     data_root = tmp_path / 'coco'

@@ -1,5 +1,5 @@
 # Copyright (c) mmkd contributors. All rights reserved.
-"""tools/analysis/collect_results.py on work dirs laid out as mmengine writes them.
+"""tools/analysis_tools/collect_results.py on work dirs laid out as mmengine writes them.
 
 The logs are JSON lines in mmengine's ``vis_data/scalars.json`` format, as a synthetic-city run of the segmentation
 rows writes them (training steps with loss/lr/time, validation steps with mmseg's IoUMetric and mmkd's
@@ -23,7 +23,7 @@ TEACHER = 'pspnet_r101-d8_4xb4-160k_ade20k-512x512'  # paper: 44.39 in three tab
 
 def _tool():
     spec = importlib.util.spec_from_file_location(
-        'collect_results_under_test', osp.join(REPO_ROOT, 'tools', 'analysis', 'collect_results.py'))
+        'collect_results_under_test', osp.join(REPO_ROOT, 'tools', 'analysis_tools', 'collect_results.py'))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

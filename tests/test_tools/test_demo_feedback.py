@@ -2,7 +2,7 @@
 """The demo shows that it is moving: a log line every 20 iterations, and a progress bar while it generates data."""
 import pytest
 
-from mmkd.apis.demo import STUDENT_CONFIG, demo_stage_config, ensure_synthetic_city
+from mmkd.testing.demo import STUDENT_CONFIG, demo_stage_config, ensure_synthetic_city
 
 
 @pytest.mark.parametrize('iters,interval', [(600, 20), (2800, 20), (60, 2), (4, 1)])

@@ -1,5 +1,5 @@
 # Copyright (c) mmkd contributors. All rights reserved.
-"""tools/analysis/eval_edges.py: a folder of PNG edge maps against BSDS .mat files."""
+"""tools/analysis_tools/eval_edges.py: a folder of PNG edge maps against BSDS .mat files."""
 import importlib.util
 import os
 import os.path as osp
@@ -11,7 +11,7 @@ import pytest
 from tests.helpers.tools import REPO_ROOT, run_tool
 
 BENCH = osp.join(REPO_ROOT, 'tests', 'data', 'bsds500_bench')  # see its README
-TOOL = osp.join(REPO_ROOT, 'tools', 'analysis', 'eval_edges.py')
+TOOL = osp.join(REPO_ROOT, 'tools', 'analysis_tools', 'eval_edges.py')
 
 
 def load_tool():

@@ -1,5 +1,5 @@
 # Copyright (c) mmkd contributors. All rights reserved.
-"""tools/model_converters/distill_to_student.py and tools/analysis/*: on the demo BPKD config."""
+"""tools/model_converters/distill_to_student.py and tools/analysis_tools/*: on the demo BPKD config."""
 import sys
 
 import cv2
@@ -46,7 +46,7 @@ def test_converter_refuses_a_plain_checkpoint(tmp_path):
 
 
 def test_get_flops_reports_student_and_teacher():
-    result = run_tool([sys.executable, 'tools/analysis/get_flops.py', BPKD, '--shape', '128', '256', '--teacher'])
+    result = run_tool([sys.executable, 'tools/analysis_tools/get_flops.py', BPKD, '--shape', '128', '256', '--teacher'])
     assert result.returncode == 0, result.stderr[-3000:]
     assert 'student: input 128x256' in result.stdout and 'params 0.793M' in result.stdout
     assert 'teacher: input 128x256' in result.stdout and 'params 3.164M' in result.stdout
@@ -59,7 +59,7 @@ def test_mask_picture(tmp_path, stride):
     image = np.full((32, 64, 3), 128, dtype=np.uint8)
     cv2.imwrite(str(tmp_path / 'image.png'), image)
     cv2.imwrite(str(tmp_path / 'labels.png'), labels)
-    result = run_tool([sys.executable, 'tools/analysis/visualize_bpkd_masks.py', str(tmp_path / 'image.png'),
+    result = run_tool([sys.executable, 'tools/analysis_tools/visualize_bpkd_masks.py', str(tmp_path / 'image.png'),
                        str(tmp_path / 'labels.png'), str(tmp_path / 'masks.png'), '--edge-width', '7', '--stride',
                        str(stride)], cwd=REPO_ROOT)
     assert result.returncode == 0, result.stderr[-3000:]

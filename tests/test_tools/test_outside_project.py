@@ -47,7 +47,7 @@ default_hooks = dict(checkpoint=dict(interval=100), logger=dict(interval=1))
 
 
 def test_edge_config_through_mmkd_prefix(tmp_path):
-    from mmkd.datasets.synthetic.bsds import generate_synthetic_bsds
+    from mmkd.testing.synthetic.bsds import generate_synthetic_bsds
     root = str(tmp_path / 'bsds')
     generate_synthetic_bsds(root, num_train=1, num_test=1, height=48, width=72, seed=1)
     config = tmp_path / 'my_edge.py'
@@ -64,7 +64,7 @@ default_hooks = dict(checkpoint=dict(interval=100), logger=dict(interval=1))
 
 
 def test_detection_distillation_through_mmkd_prefix_with_own_model_files(tmp_path):
-    from mmkd.datasets.synthetic import generate_synthetic_coco
+    from mmkd.testing.synthetic import generate_synthetic_coco
     root = str(tmp_path / 'coco')
     generate_synthetic_coco(root, num_train=2, num_val=1, height=96, width=128, seed=0)
     # the user's own student and teacher files (plain cfg_path, relative to the config): small, no downloads

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.slow
 
 
 def test_demo_runs_all_stages_and_prints_the_table(tmp_path):
-    result = run_tool([sys.executable, 'tools/run_demo.py', '--iters', '4', '--num-train', '8', '--num-val', '4',
+    result = run_tool([sys.executable, 'demo/run_demo.py', '--iters', '4', '--num-train', '8', '--num-val', '4',
                        '--work-dir', str(tmp_path / 'work'), '--data-root', str(tmp_path / 'city')])
     assert result.returncode == 0, result.stderr[-5000:]
     for stage in ('teacher', 'student', 'distill_cwd', 'distill_bpkd'):
@@ -28,7 +28,7 @@ def test_demo_runs_all_stages_and_prints_the_table(tmp_path):
         assert rows[student][0] == pytest.approx(0.79, abs=0.01)
     assert all(0 <= miou <= 100 and 0 <= trimap <= 100 for _, miou, trimap in rows.values())
     # a second run reuses the generated data instead of refusing to overwrite it
-    result = run_tool([sys.executable, 'tools/run_demo.py', '--iters', '2', '--num-train', '8', '--num-val', '4',
+    result = run_tool([sys.executable, 'demo/run_demo.py', '--iters', '2', '--num-train', '8', '--num-val', '4',
                        '--work-dir', str(tmp_path / 'work'), '--data-root', str(tmp_path / 'city')])
     assert result.returncode == 0, result.stderr[-5000:]
     assert 'Using the synthetic city' in result.stdout + result.stderr

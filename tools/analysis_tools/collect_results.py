@@ -13,8 +13,8 @@ With ``--update-metafile`` the measured numbers become the row's ``Source: mmkd 
 
 Usage::
 
-    python tools/analysis/collect_results.py work_dirs/*
-    python tools/analysis/collect_results.py work_dirs/bpkd_* --update-metafile
+    python tools/analysis_tools/collect_results.py work_dirs/*
+    python tools/analysis_tools/collect_results.py work_dirs/bpkd_* --update-metafile
 """
 import argparse
 import glob

@@ -1,7 +1,7 @@
 # Copyright (c) mmkd contributors. All rights reserved.
 """Evaluate a folder of edge-map PNGs against BSDS500 ``.mat`` ground truth (the BSDS boundary benchmark).
 
-    python tools/analysis/eval_edges.py PRED_DIR GT_DIR [--out-dir DIR] [--thresholds 99] [--nms]
+    python tools/analysis_tools/eval_edges.py PRED_DIR GT_DIR [--out-dir DIR] [--thresholds 99] [--nms]
         [--nms-radius 2] [--nms-presmooth 0] [--no-thin] [--max-dist 0.0075] [--ods-mode interp] [--workers 2]
 
 Every ``GT_DIR/<id>.mat`` needs ``PRED_DIR/<id>.png``: a grey PNG, edge probability = value / 255 (uint16: / 65535),

@@ -1,7 +1,7 @@
 # Copyright (c) mmkd contributors. All rights reserved.
 """FLOPs and parameters of a config's model; for a distillation config, of its student (and teacher).
 
-    python tools/analysis/get_flops.py CONFIG [--shape 512 1024] [--teacher]
+    python tools/analysis_tools/get_flops.py CONFIG [--shape 512 1024] [--teacher]
 
 Uses mmengine's ``get_model_complexity_info`` on the model's ``forward(mode='tensor')``.
 """

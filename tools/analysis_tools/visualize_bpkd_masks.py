@@ -1,9 +1,9 @@
 # Copyright (c) mmkd contributors. All rights reserved.
 """Picture of BPKD's edge and body masks for an image and its label map (PNG), and how much of a map is "edge".
 
-    python tools/analysis/visualize_bpkd_masks.py IMAGE LABEL OUT.png [--edge-width 7] [--stride 8]
+    python tools/analysis_tools/visualize_bpkd_masks.py IMAGE LABEL OUT.png [--edge-width 7] [--stride 8]
         [--num-classes 19] [--ignore-index 255] [--trimap-width 3]
-    python tools/analysis/visualize_bpkd_masks.py --label-dir data/synthetic_city/gtFine/val --stride 8
+    python tools/analysis_tools/visualize_bpkd_masks.py --label-dir data/synthetic_city/gtFine/val --stride 8
 
 Both print the band statistics of the label map(s) (:func:`band_statistics`): the fraction of valid label pixels in
 BPKD's band (kernel ``--edge-width``), in the trimap band of ``mmkd.TrimapIoUMetric`` (``--trimap-width`` pixels,

@@ -3,7 +3,7 @@
 
 Usage::
 
-    python tools/dataset_converters/synthetic_bsds.py data/bsds_synthetic \\
+    python tools/dataset_generators/synthetic_bsds.py data/bsds_synthetic \\
         [--num-train 20] [--num-test 5] [--height 160] [--width 240] [--seed 0] \\
         [--num-annotators 5] [--portrait-fraction 0.0] [--force]
 
@@ -27,8 +27,8 @@ import inspect
 import sys
 from typing import List, Optional
 
-from mmkd.datasets.synthetic import generate_synthetic_bsds
-from mmkd.datasets.synthetic.common import add_generator_args, run_generator
+from mmkd.testing.synthetic import generate_synthetic_bsds
+from mmkd.testing.synthetic.common import add_generator_args, run_generator
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:

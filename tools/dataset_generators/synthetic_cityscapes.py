@@ -3,7 +3,7 @@
 
 Usage::
 
-    python tools/dataset_converters/synthetic_cityscapes.py data/cityscapes_synthetic \\
+    python tools/dataset_generators/synthetic_cityscapes.py data/cityscapes_synthetic \\
         [--num-train 64] [--num-val 16] [--height 128] [--width 256] [--seed 0] [--force]
 
 Layout written under OUT_DIR (what ``mmseg.datasets.CityscapesDataset`` reads with
@@ -24,8 +24,8 @@ import argparse
 import sys
 from typing import List, Optional
 
-from mmkd.datasets.synthetic import generate_synthetic_cityscapes
-from mmkd.datasets.synthetic.common import add_generator_args, run_generator
+from mmkd.testing.synthetic import generate_synthetic_cityscapes
+from mmkd.testing.synthetic.common import add_generator_args, run_generator
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:

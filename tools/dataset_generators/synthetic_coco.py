@@ -3,7 +3,7 @@
 
 Usage::
 
-    python tools/dataset_converters/synthetic_coco.py data/coco_synthetic \\
+    python tools/dataset_generators/synthetic_coco.py data/coco_synthetic \\
         [--num-train 40] [--num-val 10] [--height 160] [--width 224] [--seed 0] [--max-objects 5] [--force]
 
 Layout written under OUT_DIR (what ``mmdet.datasets.CocoDataset`` reads with
@@ -24,8 +24,8 @@ import inspect
 import sys
 from typing import List, Optional
 
-from mmkd.datasets.synthetic import generate_synthetic_coco
-from mmkd.datasets.synthetic.common import add_generator_args, run_generator
+from mmkd.testing.synthetic import generate_synthetic_coco
+from mmkd.testing.synthetic.common import add_generator_args, run_generator
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:

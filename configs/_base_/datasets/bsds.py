@@ -1,5 +1,5 @@
 # BSDS500 for edge detection, in the layout of RCF's release (HED-BSDS/ + the combined list) plus BSDS500's .mat test
-# ground truth. tools/dataset_converters/synthetic_bsds.py writes the same layout (BSDS half only).
+# ground truth. tools/dataset_generators/synthetic_bsds.py writes the same layout (BSDS half only).
 #   data/BSDS/HED-BSDS/train_pair.lst, HED-BSDS/train/aug_{data,gt}/..., HED-BSDS/test.lst, HED-BSDS/test/*.jpg
 #   data/BSDS/bsds_pascal_train_pair.lst (+ PASCAL/ for the real set), data/BSDS/BSDS500/data/groundTruth/test/*.mat
 # Training: the offline-augmented images as listed (HED/RCF augment offline: no online augmentation), batch 1.

@@ -1,4 +1,4 @@
-# The synthetic city (tools/dataset_converters/synthetic_cityscapes.py): real Cityscapes layout, 19 classes, read by
+# The synthetic city (tools/dataset_generators/synthetic_cityscapes.py): real Cityscapes layout, 19 classes, read by
 # mmseg's CityscapesDataset. Small images so the embedded demo trains on 2 CPU cores in minutes.
 dataset_type = 'CityscapesDataset'
 data_root = 'data/synthetic_city'

@@ -56,7 +56,7 @@ class SnapshotBeforeFirstIteration(Hook):
 
 @pytest.fixture(scope='module')
 def synthetic_coco(tmp_path_factory):
-    from mmkd.datasets.synthetic import generate_synthetic_coco
+    from mmkd.testing.synthetic import generate_synthetic_coco
     root = tmp_path_factory.mktemp('data') / 'coco'
     generate_synthetic_coco(str(root), num_train=4, num_val=3, seed=0)
     return str(root)
