@@ -80,7 +80,7 @@ class SegLabelCheckHook(Hook):
                 f'Labels outside [0, {self.num_classes}) (ignore_index {self.ignore_index}) at iteration '
                 f'{runner.iter + 1} in {len(bad_files)} of {len(samples)} images: {"; ".join(bad_files[:SHOWN])}. '
                 f'Check the label files (Cityscapes: *_labelTrainIds.png, made by mmseg\'s '
-                f'tools/dataset_generators/cityscapes.py), the dataset\'s classes / reduce_zero_label, or the '
+                f'tools/dataset_converters/cityscapes.py), the dataset\'s classes / reduce_zero_label, or the '
                 f'model\'s num_classes.')
         if all_ignore:
             self._unwarned += 1
