@@ -25,7 +25,7 @@ What is measured, per thread setting (default: 1 thread first, then all cores):
     linear layers only);
   * contention: the load average, and the system-wide CPU use over the 0.2 s before every timed call.
 
-The pruned RCF: by default the widths of ``mmkd.models.edge.pruning`` at ``--keep-ratio`` (default 0.6) on random
+The pruned RCF: by default the widths of ``mmkd.models.edge.rcf_pruning`` at ``--keep-ratio`` (default 0.6) on random
 weights: speed depends on the widths only, and the tool's widths follow from the keep ratio alone (its LASSO only
 picks which channels survive), so nothing is pruned (pruning a random RCF on random images took minutes before).
 ``--pruned-config`` / ``--pruned-checkpoint`` time the pruning tool's real output.
@@ -237,7 +237,7 @@ def pruned_rcf_spec(args: argparse.Namespace) -> dict:
     if args.pruned_config:
         return dict(config=args.pruned_config, state_dict=args.pruned_checkpoint)
     from mmkd.models.edge import VGG16_STAGES
-    from mmkd.models.edge.pruning.rcf_pruning import DEFAULT_KEEP_RATIO
+    from mmkd.models.edge.rcf_pruning import DEFAULT_KEEP_RATIO
     ratio = DEFAULT_KEEP_RATIO if args.keep_ratio is None else args.keep_ratio
     # rcf_pruning_steps keeps max(1, round(ratio * width)) output channels of every trunk conv
     channels = [max(1, int(round(ratio * width))) for _, count, width in VGG16_STAGES for _ in range(count)]

@@ -5,8 +5,9 @@
         [--images data/BSDS/HED-BSDS/train_pair.lst | DIR] [--num-images 200] [--positions-per-image 10]
         [--out-dir work_dirs/rcf_pruned] [--out-base-config configs/edge/rcf-pruned_vgg16_1xb1-900e_bsds.py]
 
-Layer by layer over VGG16 in RCF (``mmkd.models.edge.pruning``): for each trunk conv, the next conv's output in the
-ORIGINAL network is sampled at ``--positions-per-image`` random positions of each image, LASSO (scikit-learn) picks
+Layer by layer over VGG16 in RCF (``mmkd.models.edge.rcf_pruning`` on ``mmkd.models.task_modules.pruning``): for
+each trunk conv, the next conv's output in the ORIGINAL network is sampled at ``--positions-per-image`` random
+positions of each image, LASSO (scikit-learn) picks
 the ``keep ratio × width`` input channels that best reconstruct it from the already-pruned network (the L1 weight
 found by bisection), the kept weights are refit by least squares and the conv's other output channels are removed
 (with RCF's side 1×1 conv on it refit the same way). Images: ``--images`` (an HED/RCF list file, first column = image
@@ -41,7 +42,7 @@ from mmseg.structures import SegDataSample
 
 import mmkd  # noqa: F401  (registries, compat layer: safe checkpoint loading, mmkd:: config paths)
 from mmkd.models.edge import RCF
-from mmkd.models.edge.pruning.rcf_pruning import (
+from mmkd.models.edge.rcf_pruning import (
     DEFAULT_KEEP_RATIO,
     prune_rcf,
     pruned_rcf_config,

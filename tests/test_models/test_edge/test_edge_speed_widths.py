@@ -7,7 +7,7 @@ import importlib.util
 import pytest
 
 from mmkd.models.edge import RCF
-from mmkd.models.edge.pruning.rcf_pruning import rcf_conv_names, rcf_pruning_steps
+from mmkd.models.edge.rcf_pruning import rcf_conv_names, rcf_pruning_steps
 from tests.helpers.tools import REPO_ROOT
 
 

@@ -11,9 +11,9 @@ from typing import Callable, Dict, Iterable, List, Optional, Union
 
 from torch import Tensor
 
-from ..rcf import RCF
-from ..vgg16 import EdgeVGG16
-from .channel_pruning import LayerPruningReport, PruningStep, prune_channels_layer_by_layer
+from ..task_modules.pruning import LayerPruningReport, PruningStep, prune_channels_layer_by_layer
+from .rcf import RCF
+from .vgg16 import EdgeVGG16
 
 # The 2020 edge-detection article ("Accuracy and runtime tradeoff in modern edge detection algorithms") gives no
 # ratio, only "≈2.8× faster" for its pruned RCF. Keeping 60 % of every trunk conv's outputs

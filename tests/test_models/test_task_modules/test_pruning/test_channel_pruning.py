@@ -10,7 +10,7 @@ import torch
 import torch.nn as nn
 from sklearn.linear_model import Lasso
 
-from mmkd.models.edge.pruning import (
+from mmkd.models.task_modules.pruning import (
     PruningStep,
     ReconstructionStats,
     channel_contribution_gram,

@@ -5,8 +5,8 @@ import logging
 import torch
 from mmengine.logging import MMLogger
 
-from mmkd.models.edge.pruning import PruningStep, prune_channels_layer_by_layer
-from tests.test_models.test_pruning.test_channel_pruning import conv_stack
+from mmkd.models.task_modules.pruning import PruningStep, prune_channels_layer_by_layer
+from tests.test_models.test_task_modules.test_pruning.test_channel_pruning import conv_stack
 
 
 def test_each_layer_logs_its_position(tmp_path):

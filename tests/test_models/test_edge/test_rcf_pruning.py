@@ -12,7 +12,7 @@ from mmengine.registry import MODELS, DefaultScope
 from mmengine.runner import Runner
 
 from mmkd.models.edge import RCF, RCF_BACKBONE
-from mmkd.models.edge.pruning.rcf_pruning import prune_rcf, pruned_rcf_config, rcf_channels, rcf_pruning_steps
+from mmkd.models.edge.rcf_pruning import prune_rcf, pruned_rcf_config, rcf_channels, rcf_pruning_steps
 from mmkd.testing.synthetic.bsds import generate_synthetic_bsds
 from mmkd.utils import safe_torch_load
 from tests.helpers.tools import REPO_ROOT, run_tool
