@@ -23,17 +23,11 @@ model = dict(
                       pool_ceil_mode=True)),
     loss_edge=dict(type='mmkd.WeightedEdgeBCELoss', eta=0.5, neg_weight=1.0))
 load_from = 'checkpoints/hed_bsds500.pth'
-# mmengine applies a custom key's lr_mult instead of bias_lr_mult, so each bias of a custom group gets its own key.
-hed_lr_mults = {'network.backbone.conv5': 100.0, 'network.side_convs': 0.01, 'network.fuse': 0.001}
-hed_bias_keys = {
-    'network.backbone.conv5': [f'network.backbone.conv5_{i}.bias' for i in (1, 2, 3)],
-    'network.side_convs': [f'network.side_convs.{k}.bias' for k in range(5)],
-    'network.fuse': ['network.fuse.bias'],
-}
-custom_keys = {key: dict(lr_mult=mult) for key, mult in hed_lr_mults.items()}
-custom_keys.update({bias: dict(lr_mult=2 * hed_lr_mults[group], decay_mult=0.0)
-                    for group, biases in hed_bias_keys.items() for bias in biases})
+# The multipliers by module (mmkd.SideOutputLrMultOptimWrapperConstructor): trunk stages conv1-conv5, the 1-channel
+# side convs, the fuse conv; every bias at bias_lr_mult x its group's. HED has no 21-channel side convs.
 optim_wrapper = dict(
     optimizer=dict(weight_decay=2e-4),  # HED's solver
-    paramwise_cfg=dict(custom_keys=custom_keys, bias_lr_mult=2.0, bias_decay_mult=0.0))
+    constructor='mmkd.SideOutputLrMultOptimWrapperConstructor',
+    paramwise_cfg=dict(stage_lr_mults=(1.0, 1.0, 1.0, 1.0, 100.0), score_lr_mult=0.01, fuse_lr_mult=0.001,
+                       bias_lr_mult=2.0, bias_decay_mult=0.0))
 log_processor = dict(by_epoch=True)  # epoch-based schedule (mmseg's runtime base logs by iteration)
