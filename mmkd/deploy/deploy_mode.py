@@ -11,7 +11,7 @@ from typing import Any
 
 import torch
 import torch.nn as nn
-from mmcv.cnn import fuse_conv_bn
+from mmcv.cnn import ConvModule, fuse_conv_bn
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 
@@ -26,6 +26,9 @@ def fold_bn_channels_last(module: nn.Module) -> nn.Module:
         nn.Module: ``module`` itself.
     """
     module.eval()
+    for child in module.modules():  # folded BNs become nn.Identity: the per-call folding must not look for them
+        if isinstance(child, ConvModule):
+            child.turn_on_efficient_conv_bn_eval(False)
     fuse_conv_bn(module)
     return module.to(memory_format=torch.channels_last)
 
