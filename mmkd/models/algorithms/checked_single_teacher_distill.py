@@ -11,6 +11,7 @@ from mmkd.registry import MODELS
 from mmkd.utils.checkpoint_fit import load_checked_checkpoint
 from mmkd.utils.model_config import build_model_from_cfg_path, is_plain_cfg_path
 from ..utils.model_values import model_values, num_predicted_classes, resolve_model_references
+from ..utils.optional_mmdet import require_mmdet
 
 __all__ = ['CheckedSingleTeacherDistill', 'num_predicted_classes']
 
@@ -23,9 +24,34 @@ def _build_model(cfg: Union[dict, BaseModel], where: str) -> BaseModel:
     """A model config (``type=...``, ``cfg_path='pkg::...'`` or a plain ``cfg_path`` file) or a built model."""
     if not isinstance(cfg, dict):
         return cfg
-    if is_plain_cfg_path(cfg):
-        return build_model_from_cfg_path(cfg, where)
-    return RAZOR_MODELS.build(cfg)
+    try:
+        if is_plain_cfg_path(cfg):
+            return build_model_from_cfg_path(cfg, where)
+        return RAZOR_MODELS.build(cfg)
+    except (KeyError, ImportError):
+        # Without mmdet, a detector fails on mmengine's lookup ("SOLOv2 is not in the mmengine::model registry"):
+        # name what to install instead.
+        if _model_scope(cfg) == 'mmdet':
+            require_mmdet(f'CheckedSingleTeacherDistill ({where} is an mmdet model)')
+        raise
+
+
+def _model_scope(cfg: dict) -> Optional[str]:
+    """The registry scope a model config builds in: its config file's ``default_scope`` (``cfg_path``), else the
+    ``_scope_`` key or the ``scope.`` prefix of its ``type``; None when it names none."""
+    if 'cfg_path' in cfg:
+        from mmengine.config import Config
+        from mmengine.hub import get_config
+        path = cfg['cfg_path']
+        try:
+            file_cfg = get_config(path) if '::' in path else Config.fromfile(path)
+        except Exception:  # an unreadable file is not what this check is about: the original error is raised
+            return None
+        return file_cfg.get('default_scope', None)
+    obj_type = cfg.get('type', '')
+    if cfg.get('_scope_'):
+        return cfg['_scope_']
+    return obj_type.partition('.')[0] if isinstance(obj_type, str) and '.' in obj_type else None
 
 
 def preprocessor_differences(first: torch.nn.Module, second: torch.nn.Module) -> List[str]:

@@ -2,12 +2,12 @@
 from typing import Dict, List, Optional, Tuple, Union
 
 import torch
-from mmdet.models.utils import unpack_gt_instances
 from mmengine.model import BaseModel
 from mmrazor.models.utils import add_prefix
 from torch import Tensor, nn
 
 from mmkd.models.distillers import DenseDetectionDistiller
+from mmkd.models.utils.optional_mmdet import require_mmdet
 from mmkd.registry import MODELS
 from .checked_single_teacher_distill import CheckedSingleTeacherDistill
 
@@ -62,6 +62,7 @@ class DenseDetectorDistill(CheckedSingleTeacherDistill):
 
     def __init__(self, distiller: dict, teacher: Union[BaseModel, Dict], teacher_ckpt: Optional[str] = None,
                  **kwargs) -> None:
+        require_mmdet(type(self).__name__)  # before the detectors' configs are built
         if kwargs.get('teacher_trainable', False):
             raise ValueError('DenseDetectorDistill: teacher_trainable=True is not supported; the teacher runs under '
                              'no_grad (its outputs are targets).')
@@ -115,6 +116,8 @@ class DenseDetectorDistill(CheckedSingleTeacherDistill):
         Returns:
             dict[str, Tensor]: the losses.
         """
+        from mmdet.models.utils import unpack_gt_instances
+
         batch_gt_instances, batch_gt_instances_ignore, batch_img_metas = unpack_gt_instances(data_samples)
         with torch.no_grad():
             teacher_feats = self.teacher.extract_feat(self.teacher_inputs(batch_inputs, batch_img_metas))

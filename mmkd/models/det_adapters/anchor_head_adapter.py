@@ -2,11 +2,9 @@
 from typing import Any, Dict, List, Sequence, Tuple
 
 import torch
-from mmdet.models.dense_heads import AnchorHead
-from mmdet.models.task_modules.prior_generators import anchor_inside_flags
-from mmdet.structures.bbox import get_box_tensor
 from torch import Tensor, nn
 
+from mmkd.models.utils.optional_mmdet import MMDetClassAttr
 from mmkd.registry import TASK_UTILS
 from .base import DenseHeadAdapter, PositiveAssignment
 
@@ -23,8 +21,8 @@ class AnchorHeadAdapter(DenseHeadAdapter):
     decoded with the head's ``bbox_coder`` from its anchors.
     """
 
-    head_types = (AnchorHead, )
-    target_method_owner = AnchorHead
+    head_types = MMDetClassAttr('mmdet.models.dense_heads.AnchorHead', as_tuple=True)
+    target_method_owner = MMDetClassAttr('mmdet.models.dense_heads.AnchorHead')
 
     def _sampling_result(self, head: nn.Module, flat_anchors: Tensor, valid_flags: Tensor,
                          num_level_anchors: List[int], gt_instances, img_meta: dict, gt_instances_ignore):
@@ -71,6 +69,8 @@ class AnchorHeadAdapter(DenseHeadAdapter):
     @staticmethod
     def _full_list_positives(head: nn.Module, flat_anchors: Tensor, valid_flags: Tensor, img_meta: dict,
                              sampling_result) -> PositiveAssignment:
+        from mmdet.models.task_modules.prior_generators import anchor_inside_flags
+
         # the sampler indexes the anchors inside the image (the ones the head assigned), not the full list
         inside_inds = anchor_inside_flags(flat_anchors, valid_flags, img_meta['img_shape'][:2],
                                           head.train_cfg['allowed_border']).nonzero().squeeze(1)
@@ -79,4 +79,5 @@ class AnchorHeadAdapter(DenseHeadAdapter):
 
     def decode_boxes(self, head: nn.Module, bbox_preds: Tensor, priors: Tensor, strides: Tensor) -> Tensor:
         """``head.bbox_coder.decode(anchors, deltas)``: [P, 4] boxes from [P, 4] deltas at [P, 4] anchors."""
+        from mmdet.structures.bbox import get_box_tensor
         return get_box_tensor(head.bbox_coder.decode(priors, bbox_preds))

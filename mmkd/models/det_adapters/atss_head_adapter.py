@@ -1,9 +1,9 @@
 # Copyright (c) mmkd contributors. All rights reserved.
 from typing import List
 
-from mmdet.models.dense_heads import ATSSHead
 from torch import Tensor, nn
 
+from mmkd.models.utils.optional_mmdet import MMDetClassAttr
 from mmkd.registry import TASK_UTILS
 from .anchor_head_adapter import AnchorHeadAdapter
 
@@ -18,8 +18,8 @@ class ATSSHeadAdapter(AnchorHeadAdapter):
     assignment depends on anchors and GT only, so the positives serve teacher and student alike.
     """
 
-    head_types = (ATSSHead, )
-    target_method_owner = ATSSHead
+    head_types = MMDetClassAttr('mmdet.models.dense_heads.ATSSHead', as_tuple=True)
+    target_method_owner = MMDetClassAttr('mmdet.models.dense_heads.ATSSHead')
 
     def _sampling_result(self, head: nn.Module, flat_anchors: Tensor, valid_flags: Tensor,
                          num_level_anchors: List[int], gt_instances, img_meta: dict, gt_instances_ignore):

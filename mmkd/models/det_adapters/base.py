@@ -10,8 +10,9 @@ from contextlib import contextmanager
 from typing import Any, Dict, Iterator, List, NamedTuple, Optional, Sequence, Tuple
 
 import torch
-from mmdet.structures.bbox import get_box_tensor
 from torch import Tensor, nn
+
+from mmkd.models.utils.optional_mmdet import require_mmdet
 
 
 class PositiveAssignment(NamedTuple):
@@ -57,12 +58,17 @@ class DenseHeadAdapter:
 
     Subclasses implement :meth:`assign` (per image, the positives the head's loss uses) and :meth:`decode_boxes`
     (the boxes the head predicts at given priors), calling the head's own methods: no head code is copied.
-    Adapters are stateless; the head is passed to every call.
+    Adapters are stateless; the head is passed to every call. mmdet is imported inside the methods (and the mmkd
+    adapters' head classes through :class:`~mmkd.models.utils.optional_mmdet.MMDetClassAttr`), so that this module
+    imports without mmdet; building an adapter without it raises the install hint.
     """
 
     #: the mmdet head classes served (isinstance) and the class whose target and loss methods the adapter relies on
     head_types: Tuple[type, ...] = ()
     target_method_owner: type = object
+
+    def __init__(self) -> None:
+        require_mmdet(type(self).__name__)
 
     @classmethod
     def supports(cls, head: nn.Module) -> bool:
@@ -91,6 +97,7 @@ class DenseHeadAdapter:
     @staticmethod
     def priors(head: nn.Module, featmap_sizes: Sequence[Tuple[int, int]], device: torch.device) -> List[Tensor]:
         """The head's priors per level: anchors [H W A, 4] or points [H W, 2]."""
+        from mmdet.structures.bbox import get_box_tensor
         return [get_box_tensor(p) for p in head.prior_generator.grid_priors(featmap_sizes, device=device)]
 
     def prior_strides(self, head: nn.Module, featmap_sizes: Sequence[Tuple[int, int]], device: torch.device) -> Tensor:
@@ -211,6 +218,7 @@ class DenseHeadAdapter:
     def gt_box_position_masks(self, head: nn.Module, batch_gt_instances: list,
                               featmap_sizes: Sequence[Tuple[int, int]], device: torch.device) -> List[Tensor]:
         """Per level, bool [N, H, W]: True where the position's centre lies inside (or on) some GT box."""
+        from mmdet.structures.bbox import get_box_tensor
         masks = []
         for centres, (h, w) in zip(self.position_centres(head, featmap_sizes, device), featmap_sizes):
             per_image = []

@@ -2,10 +2,9 @@
 from typing import Any, Dict, List, Sequence, Tuple
 
 import torch
-from mmdet.models.dense_heads import FCOSHead
-from mmdet.structures.bbox import get_box_tensor
 from torch import Tensor, nn
 
+from mmkd.models.utils.optional_mmdet import MMDetClassAttr
 from mmkd.registry import TASK_UTILS
 from .base import DenseHeadAdapter, PositiveAssignment
 
@@ -28,8 +27,8 @@ class FCOSHeadAdapter(DenseHeadAdapter):
     account.
     """
 
-    head_types = (FCOSHead, )
-    target_method_owner = FCOSHead
+    head_types = MMDetClassAttr('mmdet.models.dense_heads.FCOSHead', as_tuple=True)
+    target_method_owner = MMDetClassAttr('mmdet.models.dense_heads.FCOSHead')
 
     def assign(self, head: nn.Module, featmap_sizes: Sequence[Tuple[int, int]], batch_gt_instances: list,
                batch_img_metas: List[dict], batch_gt_instances_ignore: list = None,
@@ -61,6 +60,8 @@ class FCOSHeadAdapter(DenseHeadAdapter):
     @staticmethod
     def _positives(head: nn.Module, gt_instances, points: Tensor, labels: Tensor,
                    distances: Tensor) -> PositiveAssignment:
+        from mmdet.structures.bbox import get_box_tensor
+
         pos_inds = ((labels >= 0) & (labels < head.num_classes)).nonzero().squeeze(1)
         neg_inds = (labels == head.num_classes).nonzero().squeeze(1)  # FCOS ignores nothing: the other points
         if pos_inds.numel() == 0:
@@ -76,4 +77,5 @@ class FCOSHeadAdapter(DenseHeadAdapter):
         """[P, 4] boxes from [P, 4] distances at [P, 2] points with strides [P]."""
         if head.norm_on_bbox and head.training:
             bbox_preds = bbox_preds * strides[:, None]
+        from mmdet.structures.bbox import get_box_tensor
         return get_box_tensor(head.bbox_coder.decode(priors, bbox_preds))

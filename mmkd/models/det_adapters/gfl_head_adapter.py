@@ -1,10 +1,9 @@
 # Copyright (c) mmkd contributors. All rights reserved.
 from typing import List
 
-from mmdet.models.dense_heads import GFLHead
-from mmdet.structures.bbox import get_box_tensor
 from torch import Tensor, nn
 
+from mmkd.models.utils.optional_mmdet import MMDetClassAttr
 from mmkd.registry import TASK_UTILS
 from .anchor_head_adapter import AnchorHeadAdapter
 
@@ -20,8 +19,8 @@ class GFLHeadAdapter(AnchorHeadAdapter):
     units; IoUs do not depend on the unit).
     """
 
-    head_types = (GFLHead, )
-    target_method_owner = GFLHead
+    head_types = MMDetClassAttr('mmdet.models.dense_heads.GFLHead', as_tuple=True)
+    target_method_owner = MMDetClassAttr('mmdet.models.dense_heads.GFLHead')
 
     def _sampling_result(self, head: nn.Module, flat_anchors: Tensor, valid_flags: Tensor,
                          num_level_anchors: List[int], gt_instances, img_meta: dict, gt_instances_ignore):
@@ -34,4 +33,5 @@ class GFLHeadAdapter(AnchorHeadAdapter):
     def decode_boxes(self, head: nn.Module, bbox_preds: Tensor, priors: Tensor, strides: Tensor) -> Tensor:
         """[P, 4] boxes from [P, 4 (reg_max + 1)] distribution logits at [P, 4] anchors with strides [P]."""
         distances = head.integral(bbox_preds) * strides[:, None]
+        from mmdet.structures.bbox import get_box_tensor
         return get_box_tensor(head.bbox_coder.decode(head.anchor_center(priors), distances))

@@ -5,14 +5,12 @@ A loss for :class:`mmkd.DenseDetectionDistiller` declares which groups of inputs
 of :data:`STEP_INPUTS`) and implements ``forward_step(inputs: DetDistillStepInputs)``. The distiller builds one
 :class:`DetDistillStepInputs` per step and hands it to every loss; what no loss asks for is never computed (no
 assignment for a features-only loss, no box decoding without a loc rank), and what several losses ask for is
-computed once.
+computed once. mmdet is imported where it is used (this module imports without it).
 """
 from functools import cached_property
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
-from mmdet.structures.bbox import bbox_overlaps, get_box_tensor
-from mmdet.utils import reduce_mean
 from torch import Tensor, nn
 
 from .base import DenseHeadAdapter, PositiveAssignment, flatten_level_outputs, imitation_masks
@@ -93,6 +91,8 @@ class DetDistillStepInputs:
     def num_positives(self) -> Tensor:
         """The number of positives of the batch, averaged over GPUs and at least 1 (scalar float tensor): the
         ``avg_factor`` that FCOS, ATSS and GFL divide their classification loss by (RetinaNet: the same count)."""
+        from mmdet.utils import reduce_mean
+
         count = sum(assignment.pos_inds.numel() for assignment in self.assignments)
         return reduce_mean(torch.tensor(float(count), device=self.device)).clamp(min=1.0)
 
@@ -131,6 +131,8 @@ class DetDistillStepInputs:
     @cached_property
     def positive_ious(self) -> Tuple[Tensor, Tensor]:
         """(student, teacher) [M]: IoU of the box each model predicts at each positive with its GT box."""
+        from mmdet.structures.bbox import bbox_overlaps, get_box_tensor
+
         priors = torch.cat(self.adapter.priors(self.student_head, self.featmap_sizes, self.device))
         strides = self.adapter.prior_strides(self.student_head, self.featmap_sizes, self.device)
         values = []

@@ -13,6 +13,7 @@ from mmkd.models.det_adapters import (
     PositiveAssignment,
     build_adapter,
 )
+from mmkd.models.utils.optional_mmdet import require_mmdet
 from mmkd.registry import MODELS
 
 HeadOutputs = Tuple[List[Tensor], ...]
@@ -69,6 +70,7 @@ class DenseDetectionDistiller(BaseDistiller):
 
     def __init__(self, distill_losses: Dict[str, dict], adapter: Optional[Union[dict, str]] = None,
                  init_cfg: Optional[dict] = None) -> None:
+        require_mmdet(type(self).__name__)
         super().__init__(init_cfg)
         if not distill_losses:
             raise ValueError('DenseDetectionDistiller: distill_losses is empty; give at least one loss, e.g. '

@@ -4,7 +4,6 @@ from typing import Dict, Sequence, Union
 
 import torch
 import torch.nn as nn
-from mmdet.models.dense_heads import SOLOV2Head
 from torch import Tensor
 
 from mmkd.models.utils import (
@@ -13,6 +12,7 @@ from mmkd.models.utils import (
     solov2_mask_logits,
     solov2_positive_targets,
 )
+from mmkd.models.utils.optional_mmdet import require_mmdet
 from mmkd.registry import MODELS
 
 
@@ -51,6 +51,7 @@ class SOLOv2InstanceMaskDistillLoss(nn.Module):
 
     def __init__(self, loss: dict) -> None:
         super().__init__()
+        require_mmdet(type(self).__name__)
         if not isinstance(loss, dict) or 'type' not in loss:
             raise TypeError(f'loss must be a loss config dict with a `type`, got {loss!r}.')
         self.loss = MODELS.build(loss)
@@ -74,6 +75,8 @@ class SOLOv2InstanceMaskDistillLoss(nn.Module):
         Returns:
             Tensor | dict[str, Tensor]: the inner loss's value (scalar, or a dict of scalar terms).
         """
+        from mmdet.models.dense_heads import SOLOV2Head
+
         if not isinstance(head_S, SOLOV2Head):
             raise TypeError(f'head_S must be the student\'s mmdet SOLOV2Head (data_idx=0 of a mmkd.BoundMethodInputs '
                             f'recorder on SOLOV2Head.loss_by_feat), got {type(head_S).__name__}.')
