@@ -70,5 +70,7 @@ if __name__ == '__main__':
         package_data={'mmkd': ['.mim/model-index.yml', '.mim/configs/**/*', '.mim/tools/**/*']},
         python_requires='>=3.10',  # torch 2.13's own minimum,
         install_requires=parse_requirements('requirements/runtime.txt'),
-        extras_require={'tests': parse_requirements('requirements/tests.txt')},
+        # detection needs mmdet; segmentation and edge do not (README, 'Install: what each task needs')
+        extras_require={'det': parse_requirements('requirements/det.txt'),
+                        'tests': parse_requirements('requirements/tests.txt')},
         zip_safe=False)

