@@ -11,17 +11,9 @@
 # on the schedule every edge row shares here; HED's loss is the class-balanced BCE with lambda = 1 on consensus
 # labels (eta 0.5; HED rounds the annotator average, here labels in (0, 0.5) are ignored as in RCF).
 _base_ = [
-    '../_base_/models/edge_data_preprocessor.py', '../_base_/datasets/bsds_hed.py',
-    'mmseg::_base_/default_runtime.py', '../_base_/schedules/schedule_edge_900e.py'
+    '../_base_/models/edge_hed.py', '../_base_/datasets/bsds_hed.py', 'mmseg::_base_/default_runtime.py',
+    '../_base_/schedules/schedule_edge_900e.py'
 ]
-model = dict(
-    type='mmkd.EdgeDetector',
-    data_preprocessor=_base_.data_preprocessor,
-    network=dict(
-        type='mmkd.HED',
-        backbone=dict(type='mmkd.EdgeVGG16', pool4_stride=2, pool4_kernel=2, conv5_dilation=1,
-                      pool_ceil_mode=True)),
-    loss_edge=dict(type='mmkd.WeightedEdgeBCELoss', eta=0.5, neg_weight=1.0))
 load_from = 'checkpoints/hed_bsds500.pth'
 # The multipliers by module (mmkd.SideOutputLrMultOptimWrapperConstructor): trunk stages conv1-conv5, the 1-channel
 # side convs, the fuse conv; every bias at bias_lr_mult x its group's. HED has no 21-channel side convs.

@@ -87,8 +87,10 @@ class _AdaptivePoolNet(torch.nn.Module):
 def test_unsupported_operator_is_a_clear_error(tmp_path):
     from mmkd.models.edge import EdgeDetector
     from mmkd.registry import MODELS
+    from tests.helpers.edge_configs import edge_data_preprocessor
     MODELS.register_module(name='TestOnlyAdaptivePoolEdgeNet', module=_AdaptivePoolNet, force=True)
-    model = EdgeDetector(network=dict(type='mmkd.TestOnlyAdaptivePoolEdgeNet'))
+    model = EdgeDetector(network=dict(type='mmkd.TestOnlyAdaptivePoolEdgeNet'),
+                         data_preprocessor=edge_data_preprocessor())
     with pytest.raises(ONNXExportError, match=r'my_config\.py: ONNX export failed at opset 17: .*adaptive'):
         export_onnx(model, str(tmp_path / 'x.onnx'), shape=(64, 64), source='my_config.py')
 

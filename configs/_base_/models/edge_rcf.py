@@ -1,5 +1,6 @@
 # RCF (Liu et al., CVPR 2017) on VGG16 with the official port's trunk: ceil-mode pools, pool4 2x2 stride 1,
-# conv5 dilation 2. Input: BGR minus the BSDS mean, unscaled (shared by every edge model: mmkd.EDGE_DATA_PREPROCESSOR).
+# conv5 dilation 2 (defined here only: mmkd.RCF takes its backbone from the config). Input: BGR minus the BSDS mean,
+# unscaled (every edge model's data_preprocessor).
 _base_ = ['./edge_data_preprocessor.py']
 model = dict(
     type='mmkd.EdgeDetector',

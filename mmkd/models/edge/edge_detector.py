@@ -1,6 +1,5 @@
 # Copyright (c) mmkd contributors. All rights reserved.
 """EdgeDetector: the mmengine model that wraps an edge network, its loss and test-time output."""
-import copy
 from typing import Dict, List, Optional, Sequence, Union
 
 import torch
@@ -11,12 +10,6 @@ from mmseg.structures import SegDataSample
 from torch import Tensor
 
 from mmkd.registry import MODELS
-
-# RCF's input normalisation, shared by every edge model here (teacher and students): images stay BGR (as loaded),
-# the BSDS mean is subtracted, nothing is scaled. Sides are padded to a multiple of 32 and outputs cropped back.
-EDGE_DATA_PREPROCESSOR = dict(
-    type='mmseg.SegDataPreProcessor', mean=[104.00699, 116.66877, 122.67892], std=[1.0, 1.0, 1.0],
-    bgr_to_rgb=False, pad_val=0, seg_pad_val=255, size_divisor=32, test_cfg=dict(size_divisor=32))
 
 
 @MODELS.register_module()
@@ -48,8 +41,9 @@ class EdgeDetector(BaseModel):
     Args:
         network (dict): Config of the edge network (must expose ``num_outputs``).
         loss_edge (dict): Loss applied to every output. Defaults to ``dict(type='mmkd.WeightedEdgeBCELoss')``.
-        data_preprocessor (dict, optional): Defaults to ``EDGE_DATA_PREPROCESSOR`` (BGR mean subtraction, no
-            scaling, pad to a multiple of 32).
+        data_preprocessor (dict): Required (None raises): every edge model's is ``data_preprocessor`` of
+            ``configs/_base_/models/edge_data_preprocessor.py`` (BGR minus the BSDS mean, no scaling, pad to a
+            multiple of 32), its only definition; mmengine's default would silently skip the normalisation.
         output_weights (Sequence[float], optional): Loss weight of each output. Defaults to None (all 1).
         test_cfg (dict, optional): ``scales`` (Sequence[float]) for multi-scale testing. Defaults to None (1.0).
         deploy (bool): Switch to deploy mode at the first inference call in eval mode. Defaults to False.
@@ -68,7 +62,8 @@ class EdgeDetector(BaseModel):
                  deploy: bool = False,
                  init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
         if data_preprocessor is None:
-            data_preprocessor = copy.deepcopy(EDGE_DATA_PREPROCESSOR)
+            raise ValueError('EdgeDetector: data_preprocessor is required; the edge models\' is data_preprocessor of '
+                             'configs/_base_/models/edge_data_preprocessor.py (BGR minus the BSDS mean)')
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.network = MODELS.build(network)
         num_outputs = getattr(self.network, 'num_outputs', None)
@@ -194,4 +189,4 @@ class EdgeDetector(BaseModel):
         return data_samples
 
 
-__all__ = ['EdgeDetector', 'EDGE_DATA_PREPROCESSOR']
+__all__ = ['EdgeDetector']

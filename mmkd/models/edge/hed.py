@@ -9,10 +9,6 @@ from torch import Tensor
 from mmkd.registry import MODELS
 from .side_outputs import fuse_side_outputs
 
-# HED's trunk: 2×2 stride-2 pools in ceil mode (Caffe's rounding, and Keras 'same' pooling, keep the last row/column
-# of odd sides), undilated conv5.
-HED_BACKBONE = dict(type='mmkd.EdgeVGG16', pool4_stride=2, pool4_kernel=2, conv5_dilation=1, pool_ceil_mode=True)
-
 
 @MODELS.register_module()
 class HED(BaseModule):
@@ -33,8 +29,10 @@ class HED(BaseModule):
     (the trunk keeps PyTorch's default init unless ``init_cfg`` loads weights).
 
     Args:
-        backbone (dict): Config of the VGG16 trunk; must return, per stage, the list of conv outputs.
-            Defaults to ``HED_BACKBONE`` (pools 2×2 stride 2 in ceil mode, no dilation).
+        backbone (dict): Config of the VGG16 trunk; must return, per stage, the list of conv outputs. HED's (pools
+            2×2 stride 2 in ceil mode, which Caffe's rounding and Keras 'same' pooling share, no dilation) is
+            ``model.network.backbone`` of ``configs/_base_/models/edge_hed.py``, its only definition. Required:
+            None raises, naming that config.
         align_corners (bool): ``align_corners`` of the bilinear upsampling. Defaults to False.
         init_cfg (dict | list[dict], optional): mmengine init config, e.g.
             ``dict(type='Pretrained', checkpoint='hed_bsds500.pth', prefix='network.')`` for a checkpoint written by
@@ -42,12 +40,13 @@ class HED(BaseModule):
     """
 
     def __init__(self,
-                 backbone: dict = HED_BACKBONE,
+                 backbone: Optional[dict] = None,
                  align_corners: bool = False,
                  init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if not isinstance(backbone, dict) or 'type' not in backbone:
-            raise TypeError(f'HED: backbone must be a config dict with a "type" key, got {backbone!r}')
+            raise TypeError(f'HED: backbone must be a config dict with a "type" key, got {backbone!r} (HED\'s trunk '
+                            f'is model.network.backbone of configs/_base_/models/edge_hed.py)')
         self.backbone = MODELS.build(backbone)
         stage_channels = getattr(self.backbone, 'stage_channels', None)
         if stage_channels is None or len(stage_channels) != 5:
@@ -83,4 +82,4 @@ class HED(BaseModule):
         return fuse_side_outputs(side_logits, size, self.fuse, self.align_corners)
 
 
-__all__ = ['HED', 'HED_BACKBONE']
+__all__ = ['HED']

@@ -10,10 +10,6 @@ from torch import Tensor
 from mmkd.registry import MODELS
 from .side_outputs import fuse_side_outputs
 
-# RCF's trunk as in the official PyTorch port: ceil-mode pools, pool4 2×2 stride 1, conv5 dilated by 2, so the
-# deepest stage stays at 1/8 of the input.
-RCF_BACKBONE = dict(type='mmkd.EdgeVGG16', pool4_stride=1, pool4_kernel=2, conv5_dilation=2, pool_ceil_mode=True)
-
 
 @MODELS.register_module()
 class RCF(BaseModule):
@@ -46,21 +42,24 @@ class RCF(BaseModule):
     outputs are unchanged up to float rounding.
 
     Args:
-        backbone (dict): Config of the VGG16 trunk returning, per stage, the list of conv outputs.
-            Defaults to ``RCF_BACKBONE``.
+        backbone (dict): Config of the VGG16 trunk returning, per stage, the list of conv outputs. RCF's (the
+            official PyTorch port's: ceil-mode pools, pool4 2×2 stride 1, conv5 dilated by 2, so the deepest stage
+            stays at 1/8 of the input) is ``model.network.backbone`` of ``configs/_base_/models/edge_rcf.py``, its
+            only definition. Required: None raises, naming that config.
         side_channels (int): Width of the per-conv 1×1 side convs. Defaults to 21.
         align_corners (bool): ``align_corners`` of the bilinear upsampling. Defaults to False.
         init_cfg (dict | list[dict], optional): mmengine init config. Defaults to None.
     """
 
     def __init__(self,
-                 backbone: dict = RCF_BACKBONE,
+                 backbone: Optional[dict] = None,
                  side_channels: int = 21,
                  align_corners: bool = False,
                  init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if not isinstance(backbone, dict) or 'type' not in backbone:
-            raise TypeError(f'RCF: backbone must be a config dict with a "type" key, got {backbone!r}')
+            raise TypeError(f'RCF: backbone must be a config dict with a "type" key, got {backbone!r} (RCF\'s trunk '
+                            f'is model.network.backbone of configs/_base_/models/edge_rcf.py)')
         if not isinstance(side_channels, int) or side_channels < 1:
             raise ValueError(f'RCF: side_channels must be a positive int, got {side_channels!r}')
         self.backbone = MODELS.build(backbone)
@@ -135,4 +134,4 @@ class RCF(BaseModule):
         return fuse_side_outputs(side_logits, size, self.fuse, self.align_corners)
 
 
-__all__ = ['RCF', 'RCF_BACKBONE']
+__all__ = ['RCF']

@@ -4,13 +4,14 @@ import torch
 
 from mmkd.models.edge import RCF, EdgeSkipDecoder, MobileNetV2EdgeEncoder, MobileNetV2EdgeNet, ScaleEnhancementModule
 from mmkd.registry import MODELS
+from tests.helpers.edge_configs import rcf_backbone
 from tests.helpers.torch_threads import one_torch_thread  # noqa: F401  (autouse)
 
 
 @pytest.mark.parametrize('size', [(35, 47), (64, 64)])
 def test_rcf_six_outputs_at_the_input_size(size):
     torch.manual_seed(0)
-    rcf = MODELS.build(dict(type='RCF'))
+    rcf = MODELS.build(dict(type='RCF', backbone=rcf_backbone()))
     outputs = rcf(torch.rand(1, 3, *size))
     assert rcf.num_outputs == 6 and len(outputs) == 6
     assert all(tuple(out.shape) == (1, 1) + size for out in outputs)
@@ -18,7 +19,7 @@ def test_rcf_six_outputs_at_the_input_size(size):
 
 def test_rcf_structure_and_init():
     torch.manual_seed(0)
-    rcf = RCF()
+    rcf = RCF(rcf_backbone())
     assert [len(stage) for stage in rcf.conv_down] == [2, 2, 3, 3, 3]  # one 1x1 per VGG16 conv
     assert rcf.conv_down[4][2].in_channels == 512 and rcf.conv_down[4][2].out_channels == 21
     assert rcf.backbone.pool4.stride == 1 and rcf.backbone.conv5_1.dilation == (2, 2)
@@ -30,7 +31,7 @@ def test_rcf_structure_and_init():
 
 def test_rcf_fuse_is_the_weighted_sum_of_sides():
     torch.manual_seed(0)
-    rcf = RCF()
+    rcf = RCF(rcf_backbone())
     with torch.no_grad():
         outputs = rcf(torch.rand(1, 3, 32, 32))
     assert torch.allclose(outputs[-1], 0.2 * sum(outputs[:5]), atol=1e-6)
@@ -38,10 +39,14 @@ def test_rcf_fuse_is_the_weighted_sum_of_sides():
 
 def test_rcf_on_a_pruned_trunk():
     widths = [32, 32, 64, 64, 128, 128, 128, 256, 256, 256, 256, 256, 256]
-    rcf = RCF(backbone=dict(type='mmkd.EdgeVGG16', pool4_stride=1, conv5_dilation=2, pool_ceil_mode=True,
-                            channels=widths))
+    rcf = RCF(backbone=rcf_backbone(channels=widths))
     assert rcf.conv_down[0][0].in_channels == 32 and rcf.conv_down[4][2].in_channels == 256
     assert len(rcf(torch.rand(1, 3, 33, 33))) == 6
+
+
+def test_rcf_without_a_backbone_names_the_config():
+    with pytest.raises(TypeError, match='configs/_base_/models/edge_rcf.py'):
+        RCF()
 
 
 def test_mobilenetv2_encoder_widths_and_strides():

@@ -8,6 +8,7 @@ import pytest
 
 from mmkd.models.edge import RCF
 from mmkd.models.edge.rcf_pruning import rcf_conv_names, rcf_pruning_steps
+from tests.helpers.edge_configs import rcf_backbone
 from tests.helpers.tools import REPO_ROOT
 
 
@@ -17,6 +18,6 @@ def test_benchmark_widths_equal_the_tools(keep_ratio):
     edge_speed = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(edge_speed)
     channels = edge_speed.pruned_rcf_spec(argparse.Namespace(pruned_config=None, keep_ratio=keep_ratio))['channels']
-    rcf = RCF()
+    rcf = RCF(rcf_backbone())
     kept = {step.producer: step.num_keep for step in rcf_pruning_steps(rcf, keep_ratio)}
     assert channels == [kept[f'backbone.{name}'] for name in rcf_conv_names(rcf)]

@@ -6,10 +6,11 @@ import torch.nn.functional as F
 
 from mmkd.models.edge import HED
 from mmkd.registry import MODELS
+from tests.helpers.edge_configs import hed_backbone
 
 
 def test_outputs_shapes_at_odd_size_and_init():
-    hed = MODELS.build(dict(type='mmkd.HED'))
+    hed = MODELS.build(dict(type='mmkd.HED', backbone=hed_backbone()))
     assert hed.num_outputs == 6
     outputs = hed(torch.rand(2, 3, 45, 61))
     assert len(outputs) == 6 and all(o.shape == (2, 1, 45, 61) for o in outputs)
@@ -22,7 +23,7 @@ def test_outputs_shapes_at_odd_size_and_init():
 
 def test_side_outputs_are_upsampled_last_convs_and_fuse_combines_them():
     torch.manual_seed(0)
-    hed = HED()
+    hed = HED(hed_backbone())
     for conv in list(hed.side_convs) + [hed.fuse]:
         torch.nn.init.normal_(conv.weight)
         torch.nn.init.normal_(conv.bias)
@@ -39,5 +40,7 @@ def test_side_outputs_are_upsampled_last_convs_and_fuse_combines_them():
 def test_bad_arguments_and_inputs():
     with pytest.raises(TypeError, match='backbone must be a config dict'):
         HED(backbone='EdgeVGG16')
+    with pytest.raises(TypeError, match='configs/_base_/models/edge_hed.py'):
+        HED()
     with pytest.raises(ValueError, match=r'\[N, C, H, W\]'):
-        HED()(torch.rand(3, 32, 32))
+        HED(hed_backbone())(torch.rand(3, 32, 32))

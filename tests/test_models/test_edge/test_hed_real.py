@@ -25,6 +25,7 @@ from mmengine.runner import load_checkpoint
 
 from mmkd.registry import MODELS
 from mmkd.utils import safe_torch_load
+from tests.helpers.edge_configs import hed_backbone
 from tests.helpers.tools import REPO_ROOT, run_tool
 
 try:
@@ -137,7 +138,7 @@ def converted(tmp_path_factory) -> Dict[str, str]:
 def hed(converted) -> torch.nn.Module:
     """mmkd.HED initialised through mmengine's Pretrained init from the converted checkpoint."""
     init_cfg = dict(type='Pretrained', checkpoint=converted['hed'], prefix='network.')
-    model = MODELS.build(dict(type='mmkd.HED', init_cfg=init_cfg))
+    model = MODELS.build(dict(type='mmkd.HED', backbone=hed_backbone(), init_cfg=init_cfg))
     model.init_weights()
     return model.eval()
 

@@ -11,10 +11,11 @@ from mmengine.config import Config
 from mmengine.registry import MODELS, DefaultScope
 from mmengine.runner import Runner
 
-from mmkd.models.edge import RCF, RCF_BACKBONE
+from mmkd.models.edge import RCF
 from mmkd.models.edge.rcf_pruning import prune_rcf, pruned_rcf_config, rcf_channels, rcf_pruning_steps
 from mmkd.testing.synthetic.bsds import generate_synthetic_bsds
 from mmkd.utils import safe_torch_load
+from tests.helpers.edge_configs import rcf_backbone
 from tests.helpers.tools import REPO_ROOT, run_tool
 from tests.helpers.torch_threads import one_torch_thread  # noqa: F401  (autouse)
 
@@ -22,8 +23,7 @@ SMALL_WIDTHS = [8, 8, 16, 16, 16, 16, 16, 24, 24, 24, 24, 24, 24]  # an RCF trun
 RCF_CONFIG = 'configs/edge/rcf_vgg16_1xb1-900e_bsds.py'
 
 
-# Scoped type names: other tests leave mmengine's default scope at 'mmseg', where a bare 'EdgeVGG16' is unknown.
-FULL_RCF_BACKBONE = dict(RCF_BACKBONE, type='mmkd.EdgeVGG16')
+FULL_RCF_BACKBONE = rcf_backbone()  # scoped 'mmkd.EdgeVGG16': other tests leave mmengine's default scope at mmseg
 
 
 def small_rcf() -> RCF:
