@@ -73,6 +73,7 @@ def test_one_training_iteration(config, tiny_bsds, tmp_path):
 def test_rcf_recipe():
     cfg = Config.fromfile(osp.join(REPO_ROOT, 'configs/edge/rcf_vgg16_1xb1-900e_bsds.py'))
     assert cfg.optim_wrapper.accumulative_counts == 10
+    assert cfg.optim_wrapper.constructor == 'mmkd.SideOutputLrMultOptimWrapperConstructor'  # exact groups: test_engine
     assert cfg.optim_wrapper.optimizer == dict(type='SGD', lr=1e-6, momentum=0.9, weight_decay=5e-4)
     assert cfg.param_scheduler == [dict(type='StepLR', step_size=90, gamma=0.1, by_epoch=True, begin=0, end=900)]
     assert cfg.train_cfg.max_epochs == 900 and cfg.train_dataloader.batch_size == 1
