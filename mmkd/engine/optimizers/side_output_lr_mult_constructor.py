@@ -58,7 +58,8 @@ class SideOutputLrMultOptimWrapperConstructor(DefaultOptimWrapperConstructor):
         paramwise_cfg (dict, optional): The multipliers:
 
             - ``stage_lr_mults`` (Sequence[float]): one per trunk stage. Defaults to (1, 1, 1, 1, 100).
-            - ``side_lr_mult`` (float): RCF's 21-channel per-conv side convs. Defaults to 0.1.
+            - ``side_lr_mult`` (float): RCF's 21-channel per-conv side convs (HED has none: setting it for HED
+              is an error). Defaults to 0.1.
             - ``score_lr_mult`` (float): the 1-channel side-output convs. Defaults to 0.01.
             - ``fuse_lr_mult`` (float): the fuse conv. Defaults to 0.001.
             - ``bias_lr_mult`` (float): applied on top of the group's multiplier to every bias. Defaults to 2.0.
@@ -91,6 +92,7 @@ class SideOutputLrMultOptimWrapperConstructor(DefaultOptimWrapperConstructor):
         cfg['stage_lr_mults'] = tuple(float(m) for m in stage_mults)
         # Non-empty, so mmengine's __call__ always goes through add_params below.
         self.paramwise_cfg = cfg
+        self._given = set(paramwise_cfg)
 
     def _groups(self, model: nn.Module) -> Dict[int, Tuple[str, float, bool]]:
         """id(parameter) -> (group name, group lr multiplier, is a bias), from the network's modules."""
@@ -115,6 +117,9 @@ class SideOutputLrMultOptimWrapperConstructor(DefaultOptimWrapperConstructor):
             convs += [('side', conv, cfg['side_lr_mult']) for stage in network.conv_down for conv in stage]
             convs += [('score', conv, cfg['score_lr_mult']) for conv in network.score]
         else:
+            if 'side_lr_mult' in self._given:  # it would have no effect: say so rather than ignore it
+                raise ValueError(f'{name}: HED has no 21-channel side convs, so paramwise_cfg.side_lr_mult does '
+                                 f'nothing; its 1-channel side convs take score_lr_mult')
             convs += [('score', conv, cfg['score_lr_mult']) for conv in network.side_convs]
         convs.append(('fuse', network.fuse, cfg['fuse_lr_mult']))
         groups = {}

@@ -136,6 +136,7 @@ def test_a_parameter_in_no_group_is_refused():
     (dict(stage_lr_mults=(1.0, 100.0)), ValueError, 'has 2 values but the trunk EdgeVGG16 has 5 stages'),
     (dict(stage_lr_mults='1,1,1,1,100'), TypeError, 'stage_lr_mults must be a sequence of numbers'),
     (dict(fuse_lr_mult=-1.0), ValueError, 'fuse_lr_mult must be a number >= 0'),
+    (dict(side_lr_mult=0.1), ValueError, 'HED has no 21-channel side convs'),
 ])
 def test_bad_multipliers_are_refused(paramwise_cfg, error, match):
     with pytest.raises(error, match=match):
