@@ -4,10 +4,10 @@
 # the band around the matched GT instance's contour at the mask-feature resolution (stride 4). edge_width=3
 # (radius 1 at stride 4, i.e. about +-4 image pixels, the closest to the segmentation rows' radius of 3 image
 # pixels); T, alpha, the loss weights, the edge "average reduction" and the body softmax are the segmentation rows'
-# (configs/_base_/distill/methods/bpkd.py; the paper gives none for SOLOv2). Logged as distill.loss_bpkd_edge /
-# distill.loss_bpkd_body (mmkd.MultiTermDistiller, set in ../_base_/distill/solov2_kd_algorithm.py).
-_base_ = ['../_base_/distill/pairs/solov2-x101-dcn_solov2-light-r18_8xb2-1x_coco.py',
-          '../_base_/distill/methods/bpkd.py']
+# (configs/_base_/distill/seg/methods/bpkd.py; the paper gives none for SOLOv2). Logged as distill.loss_bpkd_edge /
+# distill.loss_bpkd_body (mmkd.MultiTermDistiller, set in ../_base_/distill/seg/solov2_kd_algorithm.py).
+_base_ = ['../_base_/distill/seg/pairs/solov2-x101-dcn_solov2-light-r18_8xb2-1x_coco.py',
+          '../_base_/distill/seg/methods/bpkd.py']
 model = dict(
     distiller=dict(
         distill_losses=dict(

@@ -2,7 +2,7 @@
 # mmrazor's ChannelWiseDivergence on the same target as the BPKD row: the instance-mask logits of the student's
 # positive grid cells as 2-class (background / instance) maps (mmkd.SOLOv2InstanceMaskDistillLoss; reconstructed,
 # configs/bpkd/README.md "SOLOv2"). tau=1, loss_weight=5 as the segmentation CWD rows (mmrazor's setting).
-_base_ = ['../_base_/distill/pairs/solov2-x101-dcn_solov2-light-r18_8xb2-1x_coco.py']
+_base_ = ['../_base_/distill/seg/pairs/solov2-x101-dcn_solov2-light-r18_8xb2-1x_coco.py']
 model = dict(
     distiller=dict(
         distill_losses=dict(

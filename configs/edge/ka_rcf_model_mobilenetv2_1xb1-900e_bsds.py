@@ -7,15 +7,13 @@
 # trained with the student);
 #   loss = weighted BCE(student output, GT) + 1e4 * MSE(projections)
 # (mmrazor's L2Loss with normalize=False, div_element=True is the mean squared error).
-_base_ = ['./model_mobilenetv2_1xb1-900e_bsds.py']
+# The algorithm, the RCF teacher and its checkpoint: ../_base_/distill/edge/edge_kd_algorithm.py.
+_base_ = ['./model_mobilenetv2_1xb1-900e_bsds.py', '../_base_/distill/edge/edge_kd_algorithm.py']
 adaptation_channels = 256
 model = dict(
+    _base_.distill_algorithm,
     _delete_=True,
-    _scope_='mmrazor',
-    type='mmkd.CheckedSingleTeacherDistill',
     architecture=dict(cfg_path='mmkd::edge/model_mobilenetv2_1xb1-900e_bsds.py', pretrained=False),
-    teacher=dict(cfg_path='mmkd::edge/rcf_vgg16_1xb1-900e_bsds.py', pretrained=False),
-    teacher_ckpt='work_dirs/rcf_vgg16_1xb1-900e_bsds/epoch_900.pth',
     distiller=dict(
         type='ConfigurableDistiller',
         student_recorders=dict(encoder_feat=dict(type='ModuleOutputs', source='network.encoder.last_conv')),
@@ -29,4 +27,3 @@ model = dict(
             loss_adaptation=dict(
                 s_feature=dict(from_student=True, recorder='encoder_feat', connector='student_proj'),
                 t_feature=dict(from_student=False, recorder='encoder_feat', connector='teacher_proj')))))
-find_unused_parameters = True

@@ -4,17 +4,13 @@
 #          sigmoid(teacher final)), summed over the image's pixels like the BCE (mmkd.EdgeKDLoss; target='logits'
 #          for logits). Padded pixels (label 255) count in neither: the KD term gets the student's valid-pixel mask
 #          through a MethodOutputs recorder on EdgeDetector.valid_pixel_mask.
-# mmrazor's SingleTeacherDistill + ConfigurableDistiller; recorders on the whole edge networks (their list of
-# outputs; the loss takes the last, the fused/final map). Teacher and student share the data_preprocessor (BGR
-# minus the BSDS mean, unscaled: RCF's normalisation), so the teacher sees exactly its own input.
-_base_ = ['./so-model_mobilenetv2_1xb1-900e_bsds.py']
+# Recorders on the whole edge networks (their list of outputs; the loss takes the last, the fused/final map). The
+# algorithm, the RCF teacher and its checkpoint: ../_base_/distill/edge/edge_kd_algorithm.py.
+_base_ = ['./so-model_mobilenetv2_1xb1-900e_bsds.py', '../_base_/distill/edge/edge_kd_algorithm.py']
 model = dict(
+    _base_.distill_algorithm,
     _delete_=True,
-    _scope_='mmrazor',
-    type='mmkd.CheckedSingleTeacherDistill',
     architecture=dict(cfg_path='mmkd::edge/so-model_mobilenetv2_1xb1-900e_bsds.py', pretrained=False),
-    teacher=dict(cfg_path='mmkd::edge/rcf_vgg16_1xb1-900e_bsds.py', pretrained=False),
-    teacher_ckpt='work_dirs/rcf_vgg16_1xb1-900e_bsds/epoch_900.pth',
     distiller=dict(
         type='ConfigurableDistiller',
         student_recorders=dict(
@@ -29,5 +25,3 @@ model = dict(
                 preds_S=dict(from_student=True, recorder='outputs'),
                 preds_T=dict(from_student=False, recorder='outputs'),
                 valid_mask=dict(from_student=True, recorder='valid_mask')))))
-# the frozen teacher's parameters take no gradient
-find_unused_parameters = True

@@ -174,7 +174,7 @@ def test_every_seg_kd_row_distils_from_its_released_teacher():
     teachers = {(t['pair'], t['dataset']): t for t in read_table('bpkd_teachers.csv')}
     checked = 0
     for setting in gen().settings():
-        path = osp.join(REPO_ROOT, 'configs', '_base_', 'distill', 'pairs', setting.pair_base + '.py')
+        path = osp.join(REPO_ROOT, 'configs', '_base_', 'distill', 'seg', 'pairs', setting.pair_base + '.py')
         with open(path) as f:  # the text (Config.fromfile of 25 pair bases costs ~40 s; the build test parses them)
             text = f.read()
         teacher = teachers[(setting.pair, setting.dataset)]
@@ -185,7 +185,7 @@ def test_every_seg_kd_row_distils_from_its_released_teacher():
             [f'mmkd::seg_baselines/{setting.student}.py'], path
         checked += 1
     assert checked == 25
-    solov2 = Config.fromfile(osp.join(REPO_ROOT, 'configs', '_base_', 'distill', 'pairs',
+    solov2 = Config.fromfile(osp.join(REPO_ROOT, 'configs', '_base_', 'distill', 'seg', 'pairs',
                                       'solov2-x101-dcn_solov2-light-r18_8xb2-1x_coco.py'))
     with open(osp.join(MMDET_CONFIGS, 'solov2', 'metafile.yml')) as f:
         mmdet = {m['Name']: m for m in yaml.safe_load(f)['Models']}

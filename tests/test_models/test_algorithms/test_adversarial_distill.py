@@ -210,7 +210,7 @@ def test_min_input_size_validation(cfg):
 def test_method_bases_follow_their_official_code():
     """SKDS (irfanICMLL/structure_knowledge_distillation): lambda_d 0.1 on G and D, SGD + poly for D; IFVD
     (YukangWang/IFVD): lambda_adv 0.001 on G, lambda_d 0.1 on D, Adam (0.9, 0.99) + poly for D."""
-    methods = osp.join(REPO, 'configs', '_base_', 'distill', 'methods')
+    methods = osp.join(REPO, 'configs', '_base_', 'distill', 'seg', 'methods')
     skds, ifvd = (Config.fromfile(osp.join(methods, f'{name}.py')) for name in ('skds', 'ifvd'))
     for cfg, generator_weight in ((skds, 0.1), (ifvd, 0.001)):
         loss = cfg.adversarial_algorithm.adversarial_loss

@@ -285,6 +285,6 @@ def test_memory_benchmark_measures_a_tiny_case():
     assert (result['pool_factor'], result['grid']) == (2, '4x8')
     assert result['matrix_gib'] == pytest.approx(32**2 * 4 / 2**30)
     assert result['step_peak_gib'] >= 0 and math.isfinite(result['loss'])
-    method = Config.fromfile(osp.join(REPO_ROOT, 'configs/_base_/distill/methods/cirkd.py'))
+    method = Config.fromfile(osp.join(REPO_ROOT, 'configs/_base_/distill/seg/methods/cirkd.py'))
     max_pixels = method.distiller.distill_losses.loss_minibatch.max_pixels
     assert all(case[4] == max_pixels == 8192 for case in module.CASES.values())  # the rows' setting is measured

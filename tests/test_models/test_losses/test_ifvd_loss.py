@@ -126,7 +126,7 @@ def test_config_one_step():
 
 def test_ifvd_method_base_logit_kd_is_the_released_kldivloss_mean():
     """IFVD's CriterionKD: nn.KLDivLoss() (mean over all N·C·h·w elements) x lambda_kd 10, for any class count."""
-    cfg = Config.fromfile(osp.join(REPO_ROOT, 'configs/_base_/distill/methods/ifvd.py'))
+    cfg = Config.fromfile(osp.join(REPO_ROOT, 'configs/_base_/distill/seg/methods/ifvd.py'))
     loss_fn = MODELS.build(cfg.distiller.distill_losses.loss_kd)
     torch.manual_seed(0)
     for num_classes in (19, 59):

@@ -129,7 +129,7 @@ def test_pixel_wise_batch_sum_is_the_released_skds_formula():
 
 def test_skds_method_base_pixel_term_equals_the_released_code_at_its_batch_of_8():
     """The method base weighs the batch-mean CE by 80 = lambda_pi 10 x the released code's batch of 8 images."""
-    cfg = Config.fromfile(osp.join(REPO_ROOT, 'configs/_base_/distill/methods/skds.py'))
+    cfg = Config.fromfile(osp.join(REPO_ROOT, 'configs/_base_/distill/seg/methods/skds.py'))
     loss_fn = MODELS.build(cfg.distiller.distill_losses.loss_pixel)
     torch.manual_seed(0)
     student, teacher = torch.randn(8, 19, 8, 8), torch.randn(8, 19, 8, 8)

@@ -6,7 +6,7 @@
 # Both heads have mmdet's grids num_grids=[40, 36, 24, 16, 12] (required: the teacher's kernels are read at the
 # student's positive cells); mask-feature widths differ (teacher 256, student 128), which the mask logits absorb.
 _base_ = [
-    '../../../seg_baselines/solov2-light_r18_fpn_8xb2-1x_coco.py',
+    '../../../../seg_baselines/solov2-light_r18_fpn_8xb2-1x_coco.py',
     '../solov2_kd_algorithm.py'
 ]
 custom_imports = dict(imports=['mmkd'], allow_failed_imports=False)

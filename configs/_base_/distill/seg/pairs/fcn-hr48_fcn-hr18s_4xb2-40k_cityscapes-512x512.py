@@ -3,7 +3,7 @@
 # The student row's dataset, schedule, optimiser and evaluators; the teacher of this pair and dataset with its
 # released weights (mmengine downloads and caches them; a local path works too:
 # --cfg-options model.teacher_ckpt=...). A row adds a method base (../methods/<method>.py).
-_base_ = ['../../../seg_baselines/fcn_hr18s_4xb2-40k_cityscapes-512x512.py', '../seg_kd_algorithm.py']
+_base_ = ['../../../../seg_baselines/fcn_hr18s_4xb2-40k_cityscapes-512x512.py', '../seg_kd_algorithm.py']
 custom_imports = dict(imports=['mmkd'], allow_failed_imports=False)
 model = dict(
     _base_.distill_algorithm,

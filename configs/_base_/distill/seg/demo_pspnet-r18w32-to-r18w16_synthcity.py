@@ -2,7 +2,7 @@
 # trained by configs/demo/pspnet_r18-w32-...py) -> width 16 (student), on the synthetic city, CPU schedule.
 # A method config adds `distill_losses` and `loss_forward_mappings` to model.distiller.
 _base_ = [
-    '../datasets/synthetic_city.py', 'mmseg::_base_/default_runtime.py', '../schedules/schedule_demo.py',
+    '../../datasets/synthetic_city.py', 'mmseg::_base_/default_runtime.py', '../../schedules/schedule_demo.py',
     './seg_kd_algorithm.py'
 ]
 
