@@ -4,7 +4,8 @@ trains the segmentation and edge configs, and gets the install hint from a detec
 
 mmdet is installed here, so a subprocess hides it: a ``sys.meta_path`` finder raises ``ModuleNotFoundError`` for
 ``mmdet`` and ``mmdet.*`` (what a missing package raises; mmseg's and mmrazor's optional imports catch exactly that).
-The same script runs once without the finder: the segmentation and edge losses must be the same numbers.
+The same script runs once without the finder: the same names in mmkd's registries, and the same segmentation and
+edge losses.
 """
 import json
 import os.path as osp
@@ -50,6 +51,10 @@ from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
 
 import mmkd.models  # noqa: F401
+from mmkd import registry
+from mmkd.utils import register_all_modules
+
+register_all_modules(init_default_scope=False)  # every mmkd subpackage imports
 
 seg_config, edge_config = sys.argv[2], sys.argv[3]
 det_configs = json.loads(sys.argv[4])
@@ -75,7 +80,8 @@ def one_step(model, size, gt_key, make_gt):
     return {name: float(value) for name, value in losses.items() if 'loss' in name}
 
 
-out = {}
+out = {'registered': {name: sorted(reg.module_dict) for name, reg in vars(registry).items()
+                      if isinstance(reg, type(registry.MODELS)) and reg.scope == 'mmkd'}}
 torch.manual_seed(0)
 seg = build(seg_config, 'mmseg')
 out['seg'] = one_step(seg, (32, 64), 'gt_sem_seg', lambda: torch.randint(0, 19, (1, 32, 64)))
@@ -119,8 +125,13 @@ def test_seg_and_edge_configs_build_and_train_without_mmdet(without_mmdet):
     assert set(without_mmdet['seg']) == {'student.decode.loss_ce', 'distill.loss_bpkd_edge', 'distill.loss_bpkd_body'}
     assert set(without_mmdet['edge']) == {f'student.loss_side{i}' for i in range(1, 6)} | {
         'student.loss_fuse', 'distill.loss_kd'}
-    # the same seeds with mmdet importable: the same numbers (hiding mmdet changes nothing for these models)
+    # with mmdet importable: the same registrations, and for the same seeds the same numbers
     with_mmdet = _run('plain')
+    assert without_mmdet['registered'] == with_mmdet['registered']
+    assert {'DenseDetectorDistill', 'DenseDetectionDistiller', 'SOLOv2InstanceMaskDistillLoss', 'BPKDLoss'} <= set(
+        without_mmdet['registered']['MODELS'])
+    assert {'AnchorHeadAdapter', 'ATSSHeadAdapter', 'FCOSHeadAdapter', 'GFLHeadAdapter'} <= set(
+        without_mmdet['registered']['TASK_UTILS'])
     for task in ('seg', 'edge'):
         assert without_mmdet[task] == pytest.approx(with_mmdet[task], rel=1e-6), task
         assert all(value > 0 for value in without_mmdet[task].values()), without_mmdet[task]
