@@ -344,15 +344,26 @@ def _min_distance_assignment(row_of: np.ndarray, col_of: np.ndarray, dist: np.nd
     """Exact maximum-cardinality, then minimum-distance, matching of the pairs ``(row_of[k], col_of[k])``.
 
     A rectangular assignment (``scipy.optimize.linear_sum_assignment``) on the dense [rows, cols] cost matrix in
-    which a pair beyond the distance costs more than any matching of allowed pairs could.
+    which a pair beyond the distance costs more than any matching of allowed pairs could. The matrix is built wide
+    (the shorter side as rows): ``linear_sum_assignment`` solves a tall matrix on its transpose, and the strided copy
+    it makes for that cost more than the solve itself on the large low-threshold components (0.46 s vs 0.23 s on a
+    4531 x 3503 one). Solving the transpose directly is the same computation on the same numbers, so the matching
+    is identical; the pairs are returned sorted by row, as ``linear_sum_assignment`` returns them.
     """
     # any allowed matching costs < min(rows, cols) * radius, so one forbidden pair costs more than all of it
     forbidden = radius * (min(num_rows, num_cols) + 1) + 1
-    cost = np.full((num_rows, num_cols), forbidden)
-    cost[row_of, col_of] = dist
-    sel_rows, sel_cols = linear_sum_assignment(cost)
-    allowed = cost[sel_rows, sel_cols] < forbidden
-    return sel_rows[allowed], sel_cols[allowed]
+    if num_rows <= num_cols:
+        cost = np.full((num_rows, num_cols), forbidden)
+        cost[row_of, col_of] = dist
+        sel_rows, sel_cols = linear_sum_assignment(cost)
+        allowed = cost[sel_rows, sel_cols] < forbidden
+        return sel_rows[allowed], sel_cols[allowed]
+    cost = np.full((num_cols, num_rows), forbidden)
+    cost[col_of, row_of] = dist
+    sel_cols, sel_rows = linear_sum_assignment(cost)
+    allowed = cost[sel_cols, sel_rows] < forbidden
+    by_row = np.argsort(sel_rows[allowed])
+    return sel_rows[allowed][by_row], sel_cols[allowed][by_row]
 
 
 def _blockwise_maximum_matching(row_of: np.ndarray,
