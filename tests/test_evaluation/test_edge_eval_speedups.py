@@ -8,18 +8,21 @@ import cv2
 import numpy as np
 import pytest
 from scipy import ndimage
+from scipy.optimize import linear_sum_assignment
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import maximum_flow
 
 from mmkd.evaluation import EdgeMetric
 from mmkd.evaluation.functional import (
     EdgeMatcher,
+    edge_matching,
     evaluate_edge_image,
     load_bsds_boundaries,
     match_edges,
     thin_edges,
     thin_nested_edges,
 )
+from mmkd.evaluation.functional.edge_matching import _min_distance_assignment
 
 BENCH = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'data', 'bsds500_bench')  # see its README
 
@@ -130,3 +133,42 @@ def test_real_map_reuse_is_identical_and_blockwise_keeps_recall():
     assert np.array_equal(blockwise[:, [0, 1, 3]], fresh[:, [0, 1, 3]])
     # which predicted pixels are matched may differ: by a few pixels in thousands
     assert 0 < np.abs(blockwise[:, 2] - fresh[:, 2]).max() <= 0.005 * fresh[:, 2].max()
+
+
+def _tall_assignment(row_of, col_of, dist, num_rows, num_cols, radius):
+    """The dense assignment as it was before the wide orientation: the [rows, cols] matrix as it comes."""
+    forbidden = radius * (min(num_rows, num_cols) + 1) + 1
+    cost = np.full((num_rows, num_cols), forbidden)
+    cost[row_of, col_of] = dist
+    sel_rows, sel_cols = linear_sum_assignment(cost)
+    allowed = cost[sel_rows, sel_cols] < forbidden
+    return sel_rows[allowed], sel_cols[allowed]
+
+
+@pytest.mark.parametrize('num_rows,num_cols', [(40, 25), (25, 40), (30, 30)])
+def test_wide_assignment_equals_the_plain_one_with_ties(num_rows, num_cols):
+    # distances from a few square roots of integers, as on a pixel grid: many equally good matchings, so only the
+    # same computation (not merely another optimal matching) gives the same pairs
+    rng = np.random.default_rng(num_rows * 100 + num_cols)
+    for _ in range(20):
+        mask = rng.random((num_rows, num_cols)) < 0.15
+        row_of, col_of = np.nonzero(mask)
+        dist = np.sqrt(rng.choice([1, 2, 4, 5, 8, 9, 10, 13], size=len(row_of)))
+        got = _min_distance_assignment(row_of, col_of, dist, num_rows, num_cols, 4.0)
+        expected = _tall_assignment(row_of, col_of, dist, num_rows, num_cols, 4.0)
+        np.testing.assert_array_equal(got[0], expected[0])
+        np.testing.assert_array_equal(got[1], expected[1])
+
+
+def test_wide_assignment_keeps_match_edges_on_random_maps(monkeypatch):
+    shape = (60, 80)
+    results = {}
+    for name, assign in (('wide', _min_distance_assignment), ('tall', _tall_assignment)):
+        monkeypatch.setattr(edge_matching, '_min_distance_assignment', assign)
+        results[name] = [match_edges(thin_edges(soft_contours(shape, seed) > 0.3),
+                                     thin_edges(soft_contours(shape, seed + 50) > 0.35), max_dist=0.06)
+                         for seed in range(6)]
+    assert sum(int(pred.sum()) for pred, _ in results['tall']) > 100  # the maps do match something
+    for (pred_wide, gt_wide), (pred_tall, gt_tall) in zip(results['wide'], results['tall']):
+        np.testing.assert_array_equal(pred_wide, pred_tall)
+        np.testing.assert_array_equal(gt_wide, gt_tall)
