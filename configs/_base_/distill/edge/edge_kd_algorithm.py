@@ -6,7 +6,9 @@
 #   _base_ = ['./<student row>.py', '../_base_/distill/edge/edge_kd_algorithm.py']
 #   model = dict(_base_.distill_algorithm, _delete_=True, architecture=dict(cfg_path=..., pretrained=False),
 #                distiller=dict(type='ConfigurableDistiller', ...))
-# (`_delete_`: the distillation model replaces the student row's model; `distiller` is the row's whole distiller.)
+# (`_delete_`: the distillation model replaces the student row's model.) The distiller is the row's, whole: its
+# recorders, connectors and losses are the method (KD on the outputs, knowledge adaptation on encoder features),
+# and `dict(_base_.distill_algorithm, distiller=...)` replaces a nested dict rather than merging it.
 # Teacher and student share the student row's data_preprocessor (BGR minus the BSDS mean, unscaled: RCF's
 # normalisation), so the teacher sees exactly its own input.
 distill_algorithm = dict(
