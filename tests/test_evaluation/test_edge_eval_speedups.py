@@ -22,7 +22,7 @@ from mmkd.evaluation.functional import (
     thin_edges,
     thin_nested_edges,
 )
-from mmkd.evaluation.functional.edge_matching import _min_distance_assignment
+from mmkd.evaluation.functional.edge_matching import _edges_in_some_maximum_matching, _min_distance_assignment
 
 BENCH = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'data', 'bsds500_bench')  # see its README
 
@@ -172,3 +172,40 @@ def test_wide_assignment_keeps_match_edges_on_random_maps(monkeypatch):
     for (pred_wide, gt_wide), (pred_tall, gt_tall) in zip(results['wide'], results['tall']):
         np.testing.assert_array_equal(pred_wide, pred_tall)
         np.testing.assert_array_equal(gt_wide, gt_tall)
+
+
+def _kuhn_matching_size(edges, num_pred, skip_pred=-1, skip_gt=-1):
+    """Maximum matching size by augmenting paths (Kuhn), without the pixels ``skip_pred`` and ``skip_gt``."""
+    adjacency = [[] for _ in range(num_pred)]
+    for p, g in edges:
+        if p != skip_pred and g != skip_gt:
+            adjacency[p].append(g)
+    partner = {}
+
+    def augment(p, seen):
+        for g in adjacency[p]:
+            if g not in seen:
+                seen.add(g)
+                if g not in partner or augment(partner[g], seen):
+                    partner[g] = p
+                    return True
+        return False
+
+    return sum(augment(p, set()) for p in range(num_pred))
+
+
+@pytest.mark.parametrize('density', [0.08, 0.2, 0.4])
+def test_pairs_in_some_maximum_matching_by_definition(density):
+    # a pair is in some maximum matching iff fixing it (removing its two pixels) still leaves a matching one short
+    # of the maximum; the sparse graphs have free pixels on both sides, the dense ones alternating cycles
+    rng = np.random.default_rng(int(density * 100))
+    for _ in range(30):
+        num_pred, num_gt = rng.integers(2, 12, size=2)
+        pred_idx, gt_idx = np.nonzero(rng.random((num_pred, num_gt)) < density)
+        if len(pred_idx) == 0:
+            continue
+        edges = list(zip(pred_idx.tolist(), gt_idx.tolist()))
+        best = _kuhn_matching_size(edges, num_pred)
+        expected = [_kuhn_matching_size(edges, num_pred, p, g) + 1 == best for p, g in edges]
+        got = _edges_in_some_maximum_matching(pred_idx, gt_idx, num_pred, num_gt)
+        np.testing.assert_array_equal(got, expected)

@@ -6,7 +6,7 @@ from typing import Dict, Optional, Tuple
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 from scipy.sparse import coo_matrix, csr_matrix
-from scipy.sparse.csgraph import breadth_first_order, connected_components, maximum_flow
+from scipy.sparse.csgraph import connected_components, maximum_flow
 from scipy.spatial import cKDTree
 
 
@@ -290,7 +290,13 @@ def _edges_in_some_maximum_matching(pred_idx: np.ndarray, gt_idx: np.ndarray, nu
     ``scipy.sparse.csgraph.maximum_flow``) and D the digraph with unmatched pairs oriented pred -> gt and matched
     ones gt -> pred, a pair is in some maximum matching iff it is in M, or lies on an alternating cycle (both ends
     in one strongly connected component of D), or on an even alternating path from a free pixel (its pred end is
-    reachable in D from an unmatched pred, or its gt end reaches an unmatched gt in D).
+    reachable in D from an unmatched pred, or its gt end reaches an unmatched gt in D; the characterisation of
+    Tassa, "Finding all maximally-matchable edges in a bipartite graph", TCS 2012). The three tests are one
+    strong-components pass over D plus two nodes (no breadth-first searches): s with arcs s -> every unmatched
+    pred and every pred -> s, t with arcs every unmatched gt -> t and t -> every gt. An unmatched pair p -> g then
+    lies on a cycle through s iff p is reachable from an unmatched pred (g is matched, else M could grow, and
+    g -> its partner -> s closes the cycle), on a cycle through t iff g reaches an unmatched gt, and no cycle holds
+    both s and t (s reaching t would be an augmenting path of M).
     """
     num_nodes = num_pred + num_gt
     source, sink = num_nodes, num_nodes + 1
@@ -301,17 +307,17 @@ def _edges_in_some_maximum_matching(pred_idx: np.ndarray, gt_idx: np.ndarray, nu
     in_matching = _pairs_carrying_flow(flow, pred_idx, num_pred + gt_idx)
     tails = np.where(in_matching, num_pred + gt_idx, pred_idx)
     heads = np.where(in_matching, pred_idx, num_pred + gt_idx)
-    digraph = csr_matrix((np.ones(len(tails), dtype=np.int8), (tails, heads)), shape=(num_nodes, num_nodes))
-    _, strong = connected_components(digraph, directed=True, connection='strong')
     matched = np.zeros(num_nodes, dtype=bool)
     matched[pred_idx[in_matching]] = True
     matched[num_pred + gt_idx[in_matching]] = True
     free_pred = np.flatnonzero(~matched[:num_pred])
     free_gt = num_pred + np.flatnonzero(~matched[num_pred:])
-    from_free_pred = _reachable(digraph, free_pred)
-    to_free_gt = _reachable(digraph.T.tocsr(), free_gt)
-    return (in_matching | (strong[pred_idx] == strong[num_pred + gt_idx]) | from_free_pred[pred_idx] |
-            to_free_gt[num_pred + gt_idx])
+    s, t = num_nodes, num_nodes + 1
+    tails = np.r_[tails, np.full(len(free_pred), s), np.arange(num_pred), free_gt, np.full(num_gt, t)]
+    heads = np.r_[heads, free_pred, np.full(num_pred, s), np.full(len(free_gt), t), num_pred + np.arange(num_gt)]
+    digraph = csr_matrix((np.ones(len(tails), dtype=np.int8), (tails, heads)), shape=(num_nodes + 2, num_nodes + 2))
+    _, strong = connected_components(digraph, directed=True, connection='strong')
+    return in_matching | (strong[pred_idx] == strong[num_pred + gt_idx])
 
 
 def _pairs_carrying_flow(flow: coo_matrix, tails: np.ndarray, heads: np.ndarray) -> np.ndarray:
@@ -323,20 +329,6 @@ def _pairs_carrying_flow(flow: coo_matrix, tails: np.ndarray, heads: np.ndarray)
     keys = tails.astype(np.int64) * num_nodes + heads
     where = np.minimum(np.searchsorted(flow_keys, keys), max(len(flow_keys) - 1, 0))
     return (flow_keys[where] == keys) if len(flow_keys) else np.zeros(len(keys), dtype=bool)
-
-
-def _reachable(digraph: csr_matrix, starts: np.ndarray) -> np.ndarray:
-    """Mask of the nodes reachable from any of ``starts`` (breadth-first from a virtual source)."""
-    num_nodes = digraph.shape[0]
-    reached = np.zeros(num_nodes + 1, dtype=bool)
-    if len(starts) == 0:
-        return reached[:num_nodes]
-    graph = digraph.tocoo()
-    rows = np.r_[graph.row, np.full(len(starts), num_nodes)]
-    cols = np.r_[graph.col, starts]
-    with_source = csr_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(num_nodes + 1, num_nodes + 1))
-    reached[breadth_first_order(with_source, num_nodes, directed=True, return_predecessors=False)] = True
-    return reached[:num_nodes]
 
 
 def _min_distance_assignment(row_of: np.ndarray, col_of: np.ndarray, dist: np.ndarray, num_rows: int,
