@@ -6,7 +6,8 @@ runtime tradeoff in modern edge detection algorithms", Table 1 (RCF, pruned RCF,
         [--keep-ratio 0.6 | --pruned-config OUT/..._pruned.py --pruned-checkpoint OUT/rcf_pruned.pth]
 
 Runtimes (the same for every model, so a ratio compares like with like):
-  * ``eager``: ``model.eval()`` under ``torch.no_grad``, NCHW (what a plain PyTorch user runs);
+  * ``eager``: ``model.eval()`` under ``torch.no_grad``, NCHW (what a plain PyTorch user runs; the students' own
+    forward applies their exact head re-ordering and eval-mode BN through the conv weights, RCF's has neither);
   * ``deploy``: ``mmkd.deploy`` (the networks' re-orderings, BN folded, ``channels_last``, ``torch.inference_mode``;
     what ``tools/test.py --deploy`` runs);
   * ``ort``: the deploy graph exported by ``mmkd.deploy.export_onnx`` (dynamic H/W) on ONNX Runtime's CPU provider,
