@@ -123,7 +123,7 @@ def check_detection_distillation(config: str, cfg: Config, model: torch.nn.Modul
     found = {(type(loss).__name__, getattr(loss, 'mode', getattr(loss, 'mask', None)))
              for loss in model.distiller.distill_losses.values()}
     assert found == DETECTION_METHODS[method], f'{config}: losses {found}'
-    if '://' not in cfg.teacher_ckpt:  # released teachers are URLs (checked in test_det_distill/test_rm_pfi_numbers.py)
+    if '://' not in cfg.teacher_ckpt:  # released teachers are URLs (checked in test_rm_pfi_numbers.py)
         assert osp.basename(cfg.teacher_ckpt)[:-4] == osp.basename(cfg.model.teacher.cfg_path)[:-3], config
     assert type(model.distiller.adapter).head_types[0].__name__ in {
         cls.__name__ for cls in type(model.student.bbox_head).__mro__}, config

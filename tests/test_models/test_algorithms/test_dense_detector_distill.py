@@ -3,7 +3,7 @@
 
 The detectors are slimmed (ResNet-18 at base width 16, FPN and head 32 wide, one stacked head conv) to keep these
 CPU tests fast; priors, assignment and losses are those of the configs. Full-size models run in
-test_det_distill_train.py.
+tests/test_configs/test_rm_pfi_train.py.
 """
 import copy
 
