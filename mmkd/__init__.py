@@ -12,7 +12,8 @@ It imports neither mmseg's, mmdet's nor mmrazor's models: mmkd's modules are imp
 registry for an ``mmkd.X`` name (the registries' ``locations``), when code imports them (``from mmkd.models import
 ...``), by attribute access (``mmkd.models``), or all at once by :func:`mmkd.utils.register_all_modules`. A
 segmentation user's ``import mmkd`` therefore does not load mmdet (mmseg's and mmrazor's own model packages do import
-it when it is installed, so building a distiller may).
+it when it is installed, so building a distiller may). ``mmkd.models`` itself needs no mmdet: the detection classes
+import it when they are built and say ``pip install mmdet`` when it is missing.
 """
 import importlib
 from types import ModuleType
@@ -26,7 +27,7 @@ from . import registry  # noqa: E402,F401
 from .version import __version__, version_info  # noqa: E402
 
 # Subpackages imported on first attribute access (PEP 562), so that ``import mmkd`` stays free of mmdet.
-_LAZY_SUBPACKAGES = ('apis', 'datasets', 'deploy', 'engine', 'evaluation', 'models')
+_LAZY_SUBPACKAGES = ('datasets', 'deploy', 'engine', 'evaluation', 'models', 'testing')
 
 
 def __getattr__(name: str) -> ModuleType:
