@@ -22,7 +22,11 @@ from mmkd.evaluation.functional import (
     thin_edges,
     thin_nested_edges,
 )
-from mmkd.evaluation.functional.edge_matching import _edges_in_some_maximum_matching, _min_distance_assignment
+from mmkd.evaluation.functional.edge_matching import (
+    CostMatrixBuffer,
+    _edges_in_some_maximum_matching,
+    _min_distance_assignment,
+)
 
 BENCH = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'data', 'bsds500_bench')  # see its README
 
@@ -135,7 +139,7 @@ def test_real_map_reuse_is_identical_and_blockwise_keeps_recall():
     assert 0 < np.abs(blockwise[:, 2] - fresh[:, 2]).max() <= 0.005 * fresh[:, 2].max()
 
 
-def _tall_assignment(row_of, col_of, dist, num_rows, num_cols, radius):
+def _tall_assignment(row_of, col_of, dist, num_rows, num_cols, radius, cost_buffer=None):
     """The dense assignment as it was before the wide orientation: the [rows, cols] matrix as it comes."""
     forbidden = radius * (min(num_rows, num_cols) + 1) + 1
     cost = np.full((num_rows, num_cols), forbidden)
@@ -150,14 +154,16 @@ def test_wide_assignment_equals_the_plain_one_with_ties(num_rows, num_cols):
     # distances from a few square roots of integers, as on a pixel grid: many equally good matchings, so only the
     # same computation (not merely another optimal matching) gives the same pairs
     rng = np.random.default_rng(num_rows * 100 + num_cols)
+    cost_buffer = CostMatrixBuffer()  # reused across the problems: stale entries would change the pairs
     for _ in range(20):
         mask = rng.random((num_rows, num_cols)) < 0.15
         row_of, col_of = np.nonzero(mask)
         dist = np.sqrt(rng.choice([1, 2, 4, 5, 8, 9, 10, 13], size=len(row_of)))
-        got = _min_distance_assignment(row_of, col_of, dist, num_rows, num_cols, 4.0)
         expected = _tall_assignment(row_of, col_of, dist, num_rows, num_cols, 4.0)
-        np.testing.assert_array_equal(got[0], expected[0])
-        np.testing.assert_array_equal(got[1], expected[1])
+        for got in (_min_distance_assignment(row_of, col_of, dist, num_rows, num_cols, 4.0),
+                    _min_distance_assignment(row_of, col_of, dist, num_rows, num_cols, 4.0, cost_buffer)):
+            np.testing.assert_array_equal(got[0], expected[0])
+            np.testing.assert_array_equal(got[1], expected[1])
 
 
 def test_wide_assignment_keeps_match_edges_on_random_maps(monkeypatch):

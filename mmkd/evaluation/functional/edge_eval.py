@@ -9,7 +9,7 @@ from typing import Dict, Optional, Sequence, Union
 
 import numpy as np
 
-from .edge_matching import EdgeMatcher
+from .edge_matching import CostMatrixBuffer, EdgeMatcher
 from .edge_nms import edge_nms
 from .edge_thinning import thin_edges, thin_nested_edges
 
@@ -115,7 +115,9 @@ def evaluate_edge_image(pred: np.ndarray,
     gt_total = int(sum(gt.sum() for gt in gts))
     counts = np.zeros((len(thrs), 4), dtype=np.int64)
     # every thinned map is a subset of the lowest threshold's binary map: one k-d tree search per annotator
-    matchers = [EdgeMatcher(gt, prob >= thrs[0], max_dist, reuse_matchings, max_exact_size) for gt in gts]
+    cost_buffer = CostMatrixBuffer()  # the annotators' dense assignments run one at a time: one buffer for all
+    matchers = [EdgeMatcher(gt, prob >= thrs[0], max_dist, reuse_matchings, max_exact_size, cost_buffer)
+                for gt in gts]
     previous_binary = previous = None
     for t, threshold in enumerate(thrs):
         binary = prob >= threshold
