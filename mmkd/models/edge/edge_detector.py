@@ -162,17 +162,23 @@ class EdgeDetector(BaseModel):
                 for name, weight, output in zip(self.output_names(), self.output_weights, outputs)}
 
     def predict_probability(self, inputs: Tensor) -> Tensor:
-        """Sigmoid of the final output [N, 1, H, W], averaged over ``test_cfg.scales``."""
+        """Sigmoid of the final output [N, 1, H, W], averaged over ``test_cfg.scales``.
+
+        The forward runs under ``torch.inference_mode`` (no autograd bookkeeping, no version counters); the result is
+        cloned out of it (one [N, 1, H, W] copy) so callers may modify it in place.
+        """
         size = inputs.shape[-2:]
         probs = []
-        for scale in self.scales:
-            scaled = inputs if scale == 1.0 else F.interpolate(
-                inputs, scale_factor=scale, mode='bilinear', align_corners=False)
-            final = self.run_network(scaled)[-1]
-            if final.shape[-2:] != size:
-                final = F.interpolate(final, size=size, mode='bilinear', align_corners=False)
-            probs.append(torch.sigmoid(final))
-        return torch.stack(probs).mean(0)
+        with torch.inference_mode():
+            for scale in self.scales:
+                scaled = inputs if scale == 1.0 else F.interpolate(
+                    inputs, scale_factor=scale, mode='bilinear', align_corners=False)
+                final = self.run_network(scaled)[-1]
+                if final.shape[-2:] != size:
+                    final = F.interpolate(final, size=size, mode='bilinear', align_corners=False)
+                probs.append(torch.sigmoid(final))
+            prob = torch.stack(probs).mean(0)
+        return prob.clone()
 
     def predict(self, inputs: Tensor, data_samples: Optional[list] = None) -> list:
         """``pred_edge_map`` (probabilities [1, h, w]) on every data sample."""
