@@ -6,17 +6,25 @@ on the 5 real annotations and soft maps of ``tests/data/bsds500_bench`` (the BSD
 three modes, interleaved per image:
 
   * ``before`` (with ``--baseline-rev REV``): ``evaluate_edge_image`` of ``mmkd/evaluation/functional`` as it was at
-    git revision REV (read with ``git show``, imported from a temporary folder), e.g. ``0ad9a0d``, before the speed-ups;
+    git revision REV (read with ``git show``, imported from a temporary folder), e.g. ``0ad9a0d`` (before the
+    component reuse) or ``5e861aa`` (before the wide dense assignment, the one-pass pruning and the cost buffer);
   * ``fresh``: every threshold's matching solved from scratch (``reuse_matchings=False``);
   * ``reuse``: components of the pair graph solved once across thresholds (the default; must give identical counts);
   * ``fast``: ``reuse`` plus the greedy-and-augment matching for assignment components above ``--max-exact-size``
     pairs x pixels (exact maximum cardinality, approximate minimum distance; prints how far ODS/OIS/AP move).
 
 Process CPU time (``time.process_time``), medians over images and repeats (the machine is shared), and ratios to
-the first mode, which is the honest number on a noisy machine.
+the first mode, which is the honest number on a noisy machine. Run it with ``OMP_NUM_THREADS=1`` (per-core time).
 
-    python benchmarks/edge_eval_speed.py [--baseline-rev 0ad9a0d] [--repeats 1] [--thresholds 99] \
-        [--max-exact-size 250000]
+pyEdgeEval (the Cython wrapper of the original ``correspondPixels``) is not installed here (GPL-2.0 and MSR
+non-commercial code), so it is not timed in this run: the last lines divide the reference measurement of it, ~63 s
+of CPU per image *in matching alone* at 99 thresholds on an idle machine (``--pyedgeeval-seconds``), by this run's
+median of the whole evaluation (NMS, thinning and matching) of each mode (``reuse`` is the exact default). Those
+ratios compare runs on different machine states (this one shared) and say so; only the ratios between modes come
+from one interleaved run.
+
+    OMP_NUM_THREADS=1 python benchmarks/edge_eval_speed.py [--baseline-rev 5e861aa] [--repeats 1] \
+        [--thresholds 99] [--max-exact-size 250000] [--pyedgeeval-seconds 63]
 """
 import argparse
 import glob
@@ -46,6 +54,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--max-exact-size', type=int, default=250000, help='the fast mode\'s limit')
     parser.add_argument('--modes', nargs='+', default=['fresh', 'reuse', 'fast'], choices=['fresh', 'reuse', 'fast'])
     parser.add_argument('--baseline-rev', help='also time the evaluator of this git revision (first, as "before")')
+    parser.add_argument('--pyedgeeval-seconds', type=float, default=63.0,
+                        help='reference CPU s/image of pyEdgeEval\'s matching at 99 thresholds (idle machine, '
+                             'not measured in this run)')
     return parser.parse_args()
 
 
@@ -113,6 +124,10 @@ def main() -> None:
         print(f'  {mode} vs {base}: counts identical: {same}; {moves}')
     print(f'  ODS {summaries[base]["ods_f"]:.4f} OIS {summaries[base]["ois_f"]:.4f} AP {summaries[base]["ap"]:.4f} '
           f'({base})')
+    if args.thresholds == 99:
+        for mode in args.modes:
+            print(f'  {mode} vs pyEdgeEval\'s matching ({args.pyedgeeval_seconds:g} s/image, idle machine, not this '
+                  f'run): {args.pyedgeeval_seconds / statistics.median(seconds[mode]):.1f}x faster per core')
 
 
 if __name__ == '__main__':
