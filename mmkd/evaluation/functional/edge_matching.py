@@ -86,7 +86,7 @@ class EdgeMatcher:
     the same as :func:`match_edges` on that map: the same exact computation, done once per distinct component.
 
     Large assignments (``max_exact_size``): at low thresholds a component can hold thousands of pixels on each side
-    (4531 x 3503 on a real BSDS map), and its dense assignment takes ~0.3 s. With ``max_exact_size`` set, such a
+    (4531 x 3503 on a real BSDS map), and its dense assignment takes ~0.2 s. With ``max_exact_size`` set, such a
     component (more than ``max_exact_size`` row x column entries) is matched by :func:`_blockwise_maximum_matching`:
     still a **maximum** matching (so every annotator's matched-boundary count, the recall, is exactly the same), but
     of minimum total distance only within blocks of about ``sqrt(max_exact_size)`` predicted pixels consecutive in
@@ -94,7 +94,8 @@ class EdgeMatcher:
     slightly from the exact matching. This changes what "exact" means for such components (maximum cardinality:
     yes; minimum total distance: no), which is why it is off by default. Measured on the 5 real BSDS bench maps at
     99 thresholds with NMS and ``max_exact_size=250000``: ODS +5.1e-5, OIS +5.3e-5, AP +6.4e-5 (R50 +2.3e-4)
-    against ``None`` (always exact), at about half the CPU time; 90000 moved AP by 1.1e-4 and was not faster.
+    against ``None`` (always exact), at 0.77x its CPU time (2.87 s vs 3.73 s per image,
+    ``benchmarks/edge_eval_speed.py``, 2026-12-02); 90000 moved AP by 1.1e-4 and was not faster.
 
     Args:
         gt_edges (np.ndarray): [H, W] binary map of one annotator's boundaries; non-zero = edge.

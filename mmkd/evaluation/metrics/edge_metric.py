@@ -40,8 +40,8 @@ class EdgeMetric(BaseMetric):
 
     The predictions are kept until the end of the evaluation (float32, 0.6 MB per BSDS image; the annotators' maps
     bit-packed) and evaluated there, in ``num_workers`` forked processes (joblib). That is where the time goes:
-    about 6-7 s of CPU per 481x321 BSDS image at 99 thresholds with NMS (median of the 5 real BSDS bench maps on a
-    loaded 2-core machine, ``benchmarks/edge_eval_speed.py``), about half with ``max_exact_size=250000``, so
+    about 3.7 s of CPU per 481x321 BSDS image at 99 thresholds with NMS (median of the 5 real BSDS bench maps on a
+    loaded 2-core machine, ``benchmarks/edge_eval_speed.py``), 2.9 s with ``max_exact_size=250000``, so
     evaluate the 200 test images at the end (``tools/test.py``) rather than every few training iterations, or use
     fewer ``thresholds`` for quick validation.
 
