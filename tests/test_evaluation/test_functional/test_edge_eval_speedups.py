@@ -27,8 +27,9 @@ from mmkd.evaluation.functional.edge_matching import (
     _edges_in_some_maximum_matching,
     _min_distance_assignment,
 )
+from tests.helpers.tools import REPO_ROOT
 
-BENCH = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'data', 'bsds500_bench')  # see its README
+BENCH = osp.join(REPO_ROOT, 'tests', 'data', 'bsds500_bench')  # see its README
 
 
 def soft_contours(shape, seed):

@@ -2,7 +2,7 @@
 """mmkd.EdgeMetric shows progress while it evaluates (minutes on BSDS500): an mmengine progress bar on stderr."""
 import pytest
 
-from tests.test_evaluation.test_edge_metric import evaluate, line_map, sample
+from tests.test_evaluation.test_metrics.test_edge_metric import evaluate, line_map, sample
 
 
 @pytest.mark.parametrize('num_workers', [1, 2])

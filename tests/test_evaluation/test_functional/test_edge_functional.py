@@ -19,8 +19,9 @@ from mmkd.evaluation.functional import (
     summarize_edge_results,
     thin_edges,
 )
+from tests.helpers.tools import REPO_ROOT
 
-BENCH = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'data', 'bsds500_bench')  # see its README
+BENCH = osp.join(REPO_ROOT, 'tests', 'data', 'bsds500_bench')  # see its README
 
 
 def vertical_line(shape, col, rows=None):
