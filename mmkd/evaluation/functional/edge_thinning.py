@@ -12,8 +12,9 @@ def thin_edges(binary_edges: np.ndarray) -> np.ndarray:
     ``bwmorph(bmap, 'thin', inf)``: Guo & Hall's two-subiteration parallel thinning ("Parallel Thinning with
     Two-Subiteration Algorithms", Comm. ACM 1989, algorithm A1), iterated until nothing changes, pixels outside the
     image counting as background. ``skimage.morphology.thin`` (without ``max_num_iter``) is that algorithm: one
-    lookup table per subiteration over the 8-neighbourhood, conditions G1, G2, G3 then G1, G2, G3' (checked
-    against a direct implementation of the conditions in ``tests/test_evaluation/test_functional/test_edge_functional.py``).
+    lookup table per subiteration over the 8-neighbourhood, conditions G1, G2, G3 then G1, G2, G3' (checked against
+    a direct implementation of the conditions in
+    ``tests/test_evaluation/test_functional/test_edge_functional.py``).
 
     Args:
         binary_edges (np.ndarray): [H, W] map; non-zero pixels are edges.
