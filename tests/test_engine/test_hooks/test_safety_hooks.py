@@ -10,6 +10,7 @@ from types import SimpleNamespace
 import pytest
 import torch
 from mmengine.logging import MMLogger
+from mmengine.registry import DefaultScope
 from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
 
@@ -85,12 +86,15 @@ def test_corrupt_label_png_error_names_the_file(tmp_path, synthetic_city):
     label = sorted(glob.glob(str(root / 'gtFine' / 'train' / '*' / '*_labelTrainIds.png')))[0]
     with open(label, 'wb') as f:
         f.write(b'not a png at all')
-    dataset = CityscapesDataset(
-        data_root=str(root), data_prefix=dict(img_path='leftImg8bit/train', seg_map_path='gtFine/train'),
-        pipeline=[dict(type='mmseg.LoadImageFromFile'), dict(type='mmseg.LoadAnnotations')])
-    index = [i for i in range(len(dataset)) if dataset.get_data_info(i)['seg_map_path'] == label][0]
-    with pytest.raises(Exception) as error:
-        dataset[index]
+    # Built in mmseg's scope as an mmseg config is, whatever scope an earlier test left (an explicit
+    # 'mmseg.LoadImageFromFile' is not found when the current scope already is mmseg: mmengine then skips the parents).
+    with DefaultScope.overwrite_default_scope('mmseg'):
+        dataset = CityscapesDataset(
+            data_root=str(root), data_prefix=dict(img_path='leftImg8bit/train', seg_map_path='gtFine/train'),
+            pipeline=[dict(type='LoadImageFromFile'), dict(type='LoadAnnotations')])
+        index = [i for i in range(len(dataset)) if dataset.get_data_info(i)['seg_map_path'] == label][0]
+        with pytest.raises(Exception) as error:
+            dataset[index]
     notes = ' '.join(getattr(error.value, '__notes__', []))
     assert f"seg_map_path='{label}'" in notes and 'LoadAnnotations' in notes, notes
     assert osp.basename(label) in ''.join(__import__('traceback').format_exception(error.value))
