@@ -645,13 +645,8 @@ def differences() -> Tuple[List[str], List[str]]:
     return writer.differences(REPO_ROOT, files, stale_files(files))
 
 
-def _build() -> Tuple[Dict[str, str], List[str]]:
-    files = all_files()
-    return files, stale_files(files)
-
-
 def main(argv=None) -> int:
-    return writer.main(argv, __doc__.split('\n\n')[0], REPO_ROOT, _build)
+    return writer.main(argv, __doc__.split('\n\n')[0], REPO_ROOT, all_files, stale_files)
 
 
 if __name__ == '__main__':

@@ -58,14 +58,16 @@ def write(root: str, files: Files, stale: Sequence[str]) -> None:
         print(f'wrote {path}')
 
 
-def main(argv: Optional[Sequence[str]], description: str, root: str,
-         build: Callable[[], Tuple[Files, List[str]]]) -> int:
+def main(argv: Optional[Sequence[str]], description: str, root: str, all_files: Callable[[], Files],
+         stale_files: Callable[[Files], List[str]]) -> int:
     """The command line of a generator: write everything, or with ``--check`` list the files that differ and the
-    stale ones and return 1 when there are any (writing nothing). ``build()`` returns (files, stale paths)."""
+    stale ones and return 1 when there are any (writing nothing). ``all_files()`` returns the generated files,
+    ``stale_files(files)`` the paths under the generator's folders that ``files`` no longer has."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument('--check', action='store_true', help='list differing files and exit 1; write nothing')
     args = parser.parse_args(argv)
-    files, stale = build()
+    files = all_files()
+    stale = stale_files(files)
     if args.check:
         changed, stale = differences(root, files, stale)
         for path in changed:
