@@ -26,7 +26,12 @@ What is measured, per thread setting (default: 1 thread first, then all cores):
     runtime workspaces). ``model MB`` = ``infer MB`` + the model's weights (parameters and buffers; the ONNX file for
     ORT/OpenVINO), i.e. the peak over the interpreter baseline (the process with everything imported, without the
     model): what the model adds to a process. The RSS target (student / RCF <= 1/4, same runtime) is judged on
-    ``model MB``; the whole-process ratio is printed too;
+    ``model MB``; the whole-process ratio is printed too. The measuring processes run with a fixed
+    ``MALLOC_MMAP_THRESHOLD_`` (``--malloc-mmap-threshold``, default 128 KiB): glibc otherwise raises its mmap
+    threshold (up to 32 MiB) each time a large block is freed, after which activations below it come from the heap,
+    which fragments: the same ORT student (before its deploy banding) peaked at 364-436 MB in four fresh processes
+    (182 MB in each of three with the threshold fixed; 2026-12-02). A service would fix it too (or use jemalloc /
+    tcmalloc); latency did not change measurably;
   * params and FLOPs (eager only): mmengine's ``get_model_complexity_info`` (one multiply-add = one FLOP; convs and
     linear layers only);
   * contention: the load average, and the system-wide CPU use over the 0.2 s before every timed call.
@@ -57,6 +62,7 @@ RUNTIMES = ('eager', 'deploy', 'ort', 'openvino')
 RUNTIME_NAMES = dict(eager='eager', deploy='deploy', ort='ORT', openvino='OpenVINO')
 # Targets of the issue, same runtime for both models.
 TARGET_FASTEST_VS_RCF, TARGET_FASTEST_VS_PRUNED, TARGET_EAGER_1T_VS_RCF, TARGET_RSS_FRACTION = 20.0, 4.0, 10.0, 0.25
+DEFAULT_MMAP_THRESHOLD = 128 * 1024  # glibc's initial M_MMAP_THRESHOLD; setting it switches the dynamic raise off
 
 
 def parse_args() -> argparse.Namespace:
@@ -71,6 +77,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--keep-ratio', type=float, default=None, help='pruned RCF keep ratio (default: the tool\'s)')
     parser.add_argument('--pruned-config', help='a config written by tools/pruning/prune_rcf.py')
     parser.add_argument('--pruned-checkpoint', help='its checkpoint')
+    parser.add_argument('--malloc-mmap-threshold', type=int, default=DEFAULT_MMAP_THRESHOLD,
+                        help='MALLOC_MMAP_THRESHOLD_ (bytes) of the measuring processes (default: 128 KiB, glibc\'s '
+                             'initial value, kept fixed); 0 leaves glibc\'s dynamic threshold (peak RSS then varies '
+                             'from process to process)')
     parser.add_argument('--seed', type=int, default=0)
     return parser.parse_args()
 
@@ -198,6 +208,10 @@ def system_busy_percent(interval: float = 0.2) -> float:
 def measure(models: Dict[str, dict], runtimes: List[str], threads: int, args: argparse.Namespace) -> Dict:
     """Latency and memory of every (model, runtime), interleaved, each in its own process."""
     context = mp.get_context('spawn')
+    if args.malloc_mmap_threshold > 0:  # read by glibc when each spawned interpreter starts
+        os.environ['MALLOC_MMAP_THRESHOLD_'] = str(args.malloc_mmap_threshold)
+    else:
+        os.environ.pop('MALLOC_MMAP_THRESHOLD_', None)
     keys = [(name, runtime) for runtime in runtimes for name in models]
     procs, conns = {}, {}
     results = {key: dict(times=[], busy=[]) for key in keys}
@@ -364,7 +378,8 @@ def main() -> None:
             print('openvino not installed: timing eager, deploy and ORT')
     load_start = os.getloadavg()
     print(f'torch {torch.__version__}, {cores} cores available, {psutil.cpu_count(logical=False)} physical; '
-          f'load average at start {load_start[0]:.2f} / {load_start[1]:.2f} / {load_start[2]:.2f}', flush=True)
+          f'load average at start {load_start[0]:.2f} / {load_start[1]:.2f} / {load_start[2]:.2f}; '
+          f'MALLOC_MMAP_THRESHOLD_={args.malloc_mmap_threshold or "glibc dynamic"}', flush=True)
     if load_start[0] > 0.5:
         print(f'WARNING: load average {load_start[0]:.2f} at start: the machine is NOT quiet; latencies below are '
               'contended (see "busy % before")', flush=True)
@@ -389,9 +404,12 @@ def main() -> None:
     busy = [b for results in all_results.values() for r in results.values() for b in r['busy']]
     print(f'\nload average at end {load_end[0]:.2f}; system CPU busy before the timed calls: median '
           f'{statistics.median(busy):.0f} %, max {max(busy):.0f} %')
-    if statistics.median(busy) > QUIET_BUSY_PERCENT or load_start[0] > 0.5:
+    if statistics.median(busy) > QUIET_BUSY_PERCENT:
         print('WARNING: NOT A QUIET MACHINE: other processes used the CPUs during this run; the 1-thread ratios are '
               'the ones to quote.')
+    elif load_start[0] > 0.5:
+        print(f'WARNING: the load average was {load_start[0]:.2f} at the start (the CPUs were quiet before the timed '
+              'calls: median busy above); the 1-thread ratios are the ones to quote.')
     summary(all_results, runtimes, list(models), thread_settings)
 
 
