@@ -19,19 +19,21 @@ What is measured, per thread setting (default: 1 thread first, then all cores):
     after one warm-up. Every (model, runtime) pair lives in its own spawned process and the calls are INTERLEAVED
     round robin (rotating who goes first) so that load drift hits all alike; 1-thread numbers survive contention
     best (a starved second thread stalls depthwise convs), so they are printed first;
-  * memory, each (model, runtime) in its own fresh process, at ``--size``: the kernel's peak-RSS mark (VmHWM) is
-    reset after the build (import/build/export peaks do not count) and read after the warm-up and timed calls.
-    ``peak MB``: the whole process at its inference peak (interpreter, torch, mmseg, ... included: ~0.5 GB alike
-    for every model). ``infer MB``: that peak minus the RSS just before the first forward (activations and
-    runtime workspaces). ``model MB`` = ``infer MB`` + the model's weights (parameters and buffers; the ONNX file for
-    ORT/OpenVINO), i.e. the peak over the interpreter baseline (the process with everything imported, without the
-    model): what the model adds to a process. The RSS target (student / RCF <= 1/4, same runtime) is judged on
-    ``model MB``; the whole-process ratio is printed too. The measuring processes run with a fixed
-    ``MALLOC_MMAP_THRESHOLD_`` (``--malloc-mmap-threshold``, default 128 KiB): glibc otherwise raises its mmap
-    threshold (up to 32 MiB) each time a large block is freed, after which activations below it come from the heap,
-    which fragments: the same ORT student (before its deploy banding) peaked at 364-436 MB in four fresh processes
-    (182 MB in each of three with the threshold fixed; 2026-12-02). A service would fix it too (or use jemalloc /
-    tcmalloc); latency did not change measurably;
+  * memory, after the timing, each (model, runtime) in a fresh process of its own, alone, at ``--size``: the
+    kernel's peak-RSS mark (VmHWM) is reset after the build (import/build/export peaks do not count) and read after
+    ``--memory-calls`` forward calls (default 2). ``peak MB``: the whole process at its inference peak (interpreter,
+    torch, mmseg, ... included: ~0.5 GB alike for every model). ``infer MB``: that peak minus the RSS just before the
+    first forward (activations and runtime workspaces). ``model MB`` = ``infer MB`` + the model's weights
+    (parameters and buffers; the ONNX file for ORT/OpenVINO), i.e. the peak over the interpreter baseline (the
+    process with everything imported, without the model): what the model adds to a process. The RSS target
+    (student / RCF <= 1/4, same runtime) is judged on ``model MB``; the whole-process ratio is printed too.
+    The memory processes run with a fixed ``MALLOC_MMAP_THRESHOLD_`` (``--malloc-mmap-threshold``, default 128 KiB),
+    so the peak is the model's and repeats: with glibc's default the threshold rises (up to 32 MiB) each time a
+    large block is freed, after which activations below it come from the heap, which fragments: the same ORT student
+    (before its deploy banding) peaked at 364-436 MB in four fresh processes, 182 MB in each of three with the
+    threshold fixed (2026-12-02). The timing processes keep the caller's malloc settings: with the threshold fixed
+    every large activation is a fresh mmap whose pages fault in on each call, which slowed the PyTorch deploy student
+    by half (473 -> 724 ms at 1000², 1 thread, same-process A/B, 2026-12-02) while ONNX Runtime's time did not move;
   * params and FLOPs (eager only): mmengine's ``get_model_complexity_info`` (one multiply-add = one FLOP; convs and
     linear layers only);
   * contention: the load average, and the system-wide CPU use over the 0.2 s before every timed call.
@@ -63,6 +65,7 @@ RUNTIME_NAMES = dict(eager='eager', deploy='deploy', ort='ORT', openvino='OpenVI
 # Targets of the issue, same runtime for both models.
 TARGET_FASTEST_VS_RCF, TARGET_FASTEST_VS_PRUNED, TARGET_EAGER_1T_VS_RCF, TARGET_RSS_FRACTION = 20.0, 4.0, 10.0, 0.25
 DEFAULT_MMAP_THRESHOLD = 128 * 1024  # glibc's initial M_MMAP_THRESHOLD; setting it switches the dynamic raise off
+CALLER_MMAP_THRESHOLD = os.environ.get('MALLOC_MMAP_THRESHOLD_')  # the timing processes keep the caller's setting
 
 
 def parse_args() -> argparse.Namespace:
@@ -78,9 +81,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--pruned-config', help='a config written by tools/pruning/prune_rcf.py')
     parser.add_argument('--pruned-checkpoint', help='its checkpoint')
     parser.add_argument('--malloc-mmap-threshold', type=int, default=DEFAULT_MMAP_THRESHOLD,
-                        help='MALLOC_MMAP_THRESHOLD_ (bytes) of the measuring processes (default: 128 KiB, glibc\'s '
-                             'initial value, kept fixed); 0 leaves glibc\'s dynamic threshold (peak RSS then varies '
-                             'from process to process)')
+                        help='MALLOC_MMAP_THRESHOLD_ (bytes) of the memory-measuring processes (default: 128 KiB, '
+                             'glibc\'s initial value, kept fixed); 0 leaves glibc\'s dynamic threshold (peak RSS then '
+                             'varies from process to process). The timing processes keep the caller\'s setting')
+    parser.add_argument('--memory-calls', type=int, default=2,
+                        help='forward calls in each memory-measuring process (the first is a warm-up); default 2')
     parser.add_argument('--seed', type=int, default=0)
     return parser.parse_args()
 
@@ -205,51 +210,76 @@ def system_busy_percent(interval: float = 0.2) -> float:
     return psutil.cpu_percent(interval=interval)
 
 
-def measure(models: Dict[str, dict], runtimes: List[str], threads: int, args: argparse.Namespace) -> Dict:
-    """Latency and memory of every (model, runtime), interleaved, each in its own process."""
-    context = mp.get_context('spawn')
-    if args.malloc_mmap_threshold > 0:  # read by glibc when each spawned interpreter starts
-        os.environ['MALLOC_MMAP_THRESHOLD_'] = str(args.malloc_mmap_threshold)
+def ask(conn, request: str):
+    """Send a request to a worker and return its answer; a worker's error is raised here."""
+    conn.send(request)
+    answer = conn.recv()
+    if isinstance(answer, dict) and 'error' in answer:
+        raise RuntimeError(answer['error'])
+    return answer
+
+
+def start_worker(context, key, models: Dict[str, dict], threads: int, args: argparse.Namespace, procs: list):
+    """Spawn the worker of one (model, runtime); returns its pipe and its first answer (the parameter count)."""
+    parent, child = context.Pipe()
+    proc = context.Process(target=worker, args=(child, key[0], models[key[0]], key[1], threads, args.size, args.seed),
+                           daemon=True)
+    proc.start()
+    procs.append(proc)
+    answer = parent.recv()
+    if 'error' in answer:
+        raise RuntimeError(answer['error'])
+    return parent, answer
+
+
+def mmap_threshold_env(threshold: Optional[int]) -> None:
+    """Set (or, with None, restore the caller's) MALLOC_MMAP_THRESHOLD_ for the processes spawned next: glibc reads
+    it when each spawned interpreter starts."""
+    if threshold is None:
+        if CALLER_MMAP_THRESHOLD is None:
+            os.environ.pop('MALLOC_MMAP_THRESHOLD_', None)
+        else:
+            os.environ['MALLOC_MMAP_THRESHOLD_'] = CALLER_MMAP_THRESHOLD
     else:
-        os.environ.pop('MALLOC_MMAP_THRESHOLD_', None)
+        os.environ['MALLOC_MMAP_THRESHOLD_'] = str(threshold)
+
+
+def measure(models: Dict[str, dict], runtimes: List[str], threads: int, args: argparse.Namespace) -> Dict:
+    """Latency of every (model, runtime), interleaved, each in its own process (the caller's malloc settings); then
+    memory, each in a fresh process of its own (fixed mmap threshold unless ``--malloc-mmap-threshold 0``)."""
+    context = mp.get_context('spawn')
     keys = [(name, runtime) for runtime in runtimes for name in models]
-    procs, conns = {}, {}
+    procs, conns = [], {}
     results = {key: dict(times=[], busy=[]) for key in keys}
     try:
+        mmap_threshold_env(None)
         for key in keys:  # started one by one: building RCF in 8 processes at once would need their peaks at once
-            parent, child = context.Pipe()
-            proc = context.Process(target=worker, args=(child, key[0], models[key[0]], key[1], threads, args.size,
-                                                        args.seed), daemon=True)
-            proc.start()
-            procs[key], conns[key] = proc, parent
-            answer = parent.recv()
-            if 'error' in answer:
-                raise RuntimeError(answer['error'])
+            conns[key], answer = start_worker(context, key, models, threads, args, procs)
             results[key].update(answer)
         for round_index in range(args.repeats + 1):  # round 0 is the warm-up
             shift = round_index % len(keys)
             for key in keys[shift:] + keys[:shift]:
                 busy = system_busy_percent()
-                conns[key].send('run')
-                seconds = conns[key].recv()
-                if isinstance(seconds, dict):
-                    raise RuntimeError(seconds['error'])
+                seconds = ask(conns[key], 'run')
                 if round_index > 0:
                     results[key]['times'].append(seconds)
                     results[key]['busy'].append(busy)
             print(f'  [threads={threads}] round {round_index}/{args.repeats} done, load {os.getloadavg()[0]:.1f}',
                   flush=True)
         for key, conn in conns.items():
-            for request in ('memory', 'complexity'):
-                conn.send(request)
-                answer = conn.recv()
-                if 'error' in answer:
-                    raise RuntimeError(answer['error'])
-                results[key].update(answer)
-            conn.send('stop')
-            conn.recv()
+            results[key].update(ask(conn, 'complexity'))
+            ask(conn, 'stop')
+        mmap_threshold_env(args.malloc_mmap_threshold or None)
+        for key in keys:  # memory: one fresh process at a time, warm-up + one call, nothing else running
+            conn, _ = start_worker(context, key, models, threads, args, procs)
+            for _ in range(args.memory_calls):
+                ask(conn, 'run')
+            results[key].update(ask(conn, 'memory'))
+            ask(conn, 'stop')
+        print(f'  [threads={threads}] memory measured ({len(keys)} fresh processes)', flush=True)
     finally:
-        for proc in procs.values():
+        mmap_threshold_env(None)
+        for proc in procs:
             proc.join(timeout=30)
             if proc.is_alive():
                 proc.terminate()
@@ -379,7 +409,7 @@ def main() -> None:
     load_start = os.getloadavg()
     print(f'torch {torch.__version__}, {cores} cores available, {psutil.cpu_count(logical=False)} physical; '
           f'load average at start {load_start[0]:.2f} / {load_start[1]:.2f} / {load_start[2]:.2f}; '
-          f'MALLOC_MMAP_THRESHOLD_={args.malloc_mmap_threshold or "glibc dynamic"}', flush=True)
+          f'memory processes: MALLOC_MMAP_THRESHOLD_={args.malloc_mmap_threshold or "glibc dynamic"}', flush=True)
     if load_start[0] > 0.5:
         print(f'WARNING: load average {load_start[0]:.2f} at start: the machine is NOT quiet; latencies below are '
               'contended (see "busy % before")', flush=True)
