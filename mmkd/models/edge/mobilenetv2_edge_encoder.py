@@ -9,6 +9,7 @@ from mmseg.models.utils import make_divisible
 from torch import Tensor
 
 from mmkd.registry import MODELS
+from ..utils.row_banded_inverted_residual import banded_block_names, row_banded_forward
 
 
 @MODELS.register_module()
@@ -22,6 +23,12 @@ class MobileNetV2EdgeEncoder(BaseModule):
     ConvBnReLU6 to ``last_channels`` (1280) is added here as ``last_conv``. It is the "last encoder conv" whose
     features the knowledge-adaptation loss reads (record ``network.encoder.last_conv``).
 
+    **In eval mode the widest blocks run on row bands** (``row_bands``, :func:`~mmkd.models.utils.row_banded_forward`,
+    exact): the expanding inverted residuals that read 1/2 and 1/4 of the image (``layer2.0``, ``layer2.1``,
+    ``layer3.0``: 16 → 96 channels at 500², 24 → 144 at 250² twice, at 1000²) compute their output in 4 horizontal
+    bands, so their expanded tensor (96 MB for ``layer2.0``) is never whole. Training (BatchNorm with batch
+    statistics) runs the blocks whole. The deploy graph and the ONNX export trace this eval-mode path.
+
     Args:
         widen_factor (float): Width multiplier of the stages. Defaults to 1.0.
         out_indices (Sequence[int]): Stages (0–6) whose outputs are returned (the decoder sums with some of them);
@@ -29,6 +36,9 @@ class MobileNetV2EdgeEncoder(BaseModule):
         last_channels (int): Width of the final 1×1 conv. Defaults to 1280.
         norm_cfg (dict): Norm layer config. Defaults to ``dict(type='BN')``.
         act_cfg (dict): Activation config. Defaults to ``dict(type='ReLU6')``.
+        row_bands (int): Bands of the banded blocks in eval mode; 0 or 1 runs every block whole. Defaults to 4.
+        band_max_stride (int): Band the expanding blocks whose input is at most this many times smaller than the
+            image. Defaults to 4.
         init_cfg (dict | list[dict], optional): mmengine init config. Defaults to None (mmseg's Kaiming init for
             the stages; no ImageNet weights are reachable here).
     """
@@ -39,6 +49,8 @@ class MobileNetV2EdgeEncoder(BaseModule):
                  last_channels: int = 1280,
                  norm_cfg: Dict = dict(type='BN'),
                  act_cfg: Dict = dict(type='ReLU6'),
+                 row_bands: int = 4,
+                 band_max_stride: int = 4,
                  init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         out_indices = tuple(out_indices)
@@ -58,6 +70,12 @@ class MobileNetV2EdgeEncoder(BaseModule):
         self.out_channels: List[int] = [stage_widths[i] for i in out_indices] + [last_channels]
         #: nominal downsampling factor of each returned feature
         self.out_strides: List[int] = [(2, 4, 8, 16, 16, 32, 32)[i] for i in out_indices] + [32]
+        for name, value in (('row_bands', row_bands), ('band_max_stride', band_max_stride)):
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise ValueError(f'MobileNetV2EdgeEncoder: {name} must be an int >= 0, got {value!r}')
+        self.row_bands = row_bands
+        #: the blocks run on ``row_bands`` row bands in eval mode
+        self.banded_blocks = banded_block_names(self.stages, band_max_stride) if row_bands > 1 else ()
 
     def forward(self, x: Tensor) -> List[Tensor]:
         """Encode.
@@ -69,7 +87,19 @@ class MobileNetV2EdgeEncoder(BaseModule):
             list[Tensor]: The ``out_indices`` stage outputs [N, out_channels[i], ~H/s_i, ~W/s_i] (shallow first), then
             the ``last_conv`` output [N, last_channels, ~H/32, ~W/32] (last).
         """
-        feats = list(self.stages(x))
+        if self.training or not self.banded_blocks:
+            feats = list(self.stages(x))
+        else:  # mmseg MobileNetV2.forward's loop, with the banded blocks run on bands
+            stages, feats = self.stages, []
+            x = stages.conv1(x)
+            for stage_index, layer_name in enumerate(stages.layers):
+                for block_index, block in enumerate(getattr(stages, layer_name)):
+                    if f'{layer_name}.{block_index}' in self.banded_blocks:
+                        x = row_banded_forward(block, x, self.row_bands)
+                    else:
+                        x = block(x)
+                if stage_index in stages.out_indices:
+                    feats.append(x)
         return feats + [self.last_conv(feats[-1])]
 
 

@@ -12,7 +12,6 @@ from mmengine.model import BaseModule
 from torch import Tensor
 
 from mmkd.registry import MODELS
-from ..utils.row_banded_inverted_residual import band_inverted_residuals
 from .edge_decoder import EdgeSkipDecoder
 from .side_outputs import resize_to
 
@@ -58,12 +57,9 @@ class MobileNetV2EdgeNet(BaseModule):
     while it is on (hooks on the conv do); ``efficient_conv_bn_eval=False`` restores the separate BN pass.
 
     **Deploy mode** (:meth:`switch_to_deploy`, irreversible, inference only) additionally stacks the SO Model's two
-    head convs into one precomputed ``deploy_head`` (BN folding etc. are :class:`EdgeDetector`'s), and runs the
-    encoder's expanding inverted residuals at 1/2 and 1/4 of the image on ``deploy_row_bands`` horizontal bands
-    (:class:`~mmkd.models.utils.RowBandedInvertedResidual`, exact): at 1000² the 96-channel expansion at 500² (96 MB)
-    and the two 144-channel ones at 250² are never whole. Measured on the exported graph (1 thread, 1000², 3 calls,
-    fixed malloc mmap threshold, 2026-12-02): model MB on ONNX Runtime 182 → 122, on OpenVINO 261 → 202, latency
-    within the run-to-run noise.
+    head convs into one precomputed ``deploy_head`` (BN folding etc. are :class:`EdgeDetector`'s). The encoder's
+    row banding of its widest blocks (:class:`MobileNetV2EdgeEncoder` ``row_bands``) is part of every eval-mode
+    forward, deploy mode and the ONNX export included.
 
     Args:
         encoder (dict): Encoder config; the module must expose ``out_channels`` (widths of its outputs).
@@ -80,10 +76,6 @@ class MobileNetV2EdgeNet(BaseModule):
         efficient_conv_bn_eval (bool): mmcv's ``ConvModule`` option on every conv + BN pair: with the BN in eval
             mode, the conv runs with the BN folded into its weights at each call (see the class docstring).
             Defaults to True.
-        deploy_row_bands (int): Bands of the banded encoder blocks in deploy mode (and so in the ONNX export);
-            0 or 1 turns banding off. Defaults to 4.
-        deploy_band_max_stride (int): Deploy mode bands the expanding encoder blocks whose input is at most this
-            many times smaller than the image. Defaults to 4 (the blocks reading 1/2 and 1/4).
         init_cfg (dict | list[dict], optional): mmengine init config. Defaults to None.
     """
 
@@ -97,17 +89,10 @@ class MobileNetV2EdgeNet(BaseModule):
                  act_cfg: Dict = dict(type='ReLU'),
                  align_corners: bool = False,
                  efficient_conv_bn_eval: bool = True,
-                 deploy_row_bands: int = 4,
-                 deploy_band_max_stride: int = 4,
                  init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if not isinstance(encoder, dict) or 'type' not in encoder:
             raise TypeError(f'MobileNetV2EdgeNet: encoder must be a config dict with a "type" key, got {encoder!r}')
-        for name, value in (('deploy_row_bands', deploy_row_bands), ('deploy_band_max_stride', deploy_band_max_stride)):
-            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-                raise ValueError(f'MobileNetV2EdgeNet: {name} must be an int >= 0, got {value!r}')
-        self.deploy_row_bands = deploy_row_bands
-        self.deploy_band_max_stride = deploy_band_max_stride
         self.encoder = MODELS.build(encoder)
         encoder_channels = getattr(self.encoder, 'out_channels', None)
         if not encoder_channels:
@@ -143,10 +128,9 @@ class MobileNetV2EdgeNet(BaseModule):
 
     @torch.no_grad()
     def switch_to_deploy(self) -> None:
-        """Band the encoder's widest blocks (``deploy_row_bands``) and precompute the head: ``deploy_head`` is
-        ``final_conv`` (Model) or ``[side_convs[-1]; final_conv]`` stacked into one 1×1 conv with 2 outputs (SO Model),
-        applied to the last block before its upsampling (as the plain forward does, which stacks the weights at every
-        call); irreversible.
+        """Precompute the head: ``deploy_head`` is ``final_conv`` (Model) or ``[side_convs[-1]; final_conv]`` stacked
+        into one 1×1 conv with 2 outputs (SO Model), applied to the last block before its upsampling (as the plain
+        forward does, which stacks the weights at every call); irreversible.
         """
         if self.deploy:
             return
@@ -155,9 +139,6 @@ class MobileNetV2EdgeNet(BaseModule):
         head.weight.copy_(torch.cat([conv.weight for conv in convs]))
         head.bias.copy_(torch.cat([conv.bias for conv in convs]))
         self.deploy_head = head
-        stages = getattr(self.encoder, 'stages', None)
-        if self.deploy_row_bands > 1 and stages is not None:
-            band_inverted_residuals(stages, self.deploy_row_bands, self.deploy_band_max_stride)
         self.deploy = True
 
     def forward(self, inputs: Tensor) -> List[Tensor]:
