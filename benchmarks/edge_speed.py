@@ -210,13 +210,18 @@ def system_busy_percent(interval: float = 0.2) -> float:
     return psutil.cpu_percent(interval=interval)
 
 
-def ask(conn, request: str):
-    """Send a request to a worker and return its answer; a worker's error is raised here."""
-    conn.send(request)
+def receive(conn):
+    """A worker's next answer; a worker's error is raised here."""
     answer = conn.recv()
     if isinstance(answer, dict) and 'error' in answer:
         raise RuntimeError(answer['error'])
     return answer
+
+
+def ask(conn, request: str):
+    """Send a request to a worker and return its answer."""
+    conn.send(request)
+    return receive(conn)
 
 
 def start_worker(context, key, models: Dict[str, dict], threads: int, args: argparse.Namespace, procs: list):
@@ -226,10 +231,7 @@ def start_worker(context, key, models: Dict[str, dict], threads: int, args: argp
                            daemon=True)
     proc.start()
     procs.append(proc)
-    answer = parent.recv()
-    if 'error' in answer:
-        raise RuntimeError(answer['error'])
-    return parent, answer
+    return parent, receive(parent)
 
 
 def mmap_threshold_env(threshold: Optional[int]) -> None:
